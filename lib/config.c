@@ -1,0 +1,620 @@
+/*
+ * NAME
+ *	config 3
+ * SUMMARY
+ *	milter.conf: declarative key table, loader, refcounted snapshot
+ * SYNOPSIS
+ *	See config.h.
+ * DESCRIPTION
+ *	Every key is one row of key_table: its name, how its value is parsed
+ *	and validated, where it is stored, its default and whether it may be
+ *	repeated. The loader first collects "key = value" lines (reporting
+ *	syntax errors, unknown keys and duplicate scalars), then parses each
+ *	key's value or default through its row, so that defaults go through
+ *	the same validation as operator input.
+ * DIAGNOSTICS
+ *	Every problem is reported as "FILE:LINE: message"; loading goes on to
+ *	find more, and the result is NULL if there was any.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef MX6_RUNSTATEDIR
+#define MX6_RUNSTATEDIR "/run"
+#endif
+
+#define MAX_VALUE 4096
+
+struct loader {
+	const char *path;
+	char *dir; /* directory of path, for relative list paths */
+	mx6_config_report_fn report;
+	void *ctx;
+	int errors;
+};
+
+typedef int (*parse_fn)(struct loader *ld, struct mx6_config *cfg, void *field,
+			const char *value, unsigned line);
+
+struct key_def {
+	const char *name;
+	parse_fn parse;
+	size_t offset;
+	const char *default_value; /* NULL: unset unless given */
+	int repeatable;
+};
+
+static void report(struct loader *ld, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	char msg[1024], full[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%u: %s", ld->path, line, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", ld->path, msg);
+	ld->errors++;
+	if (ld->report != NULL)
+		ld->report(ld->ctx, full);
+}
+
+static char *xstrdup(struct loader *ld, const char *s, unsigned line)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		report(ld, line, "out of memory");
+	return d;
+}
+
+static const char *const mode_names[] = {
+	[MX6_MODE_DEFENSIVE] = "defensive", [MX6_MODE_MX6] = "mx6",
+	[MX6_MODE_REPORT] = "report",	    [MX6_MODE_SUBMISSION] = "submission",
+	[MX6_MODE_OFF] = "off",
+};
+
+const char *mx6_mode_name(enum mx6_mode mode)
+{
+	return (size_t)mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode]
+									: "?";
+}
+
+int mx6_mode_parse(const char *name, enum mx6_mode *mode_r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (strcasecmp(name, mode_names[i]) == 0) {
+			*mode_r = (enum mx6_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int check_mode(struct loader *ld, const char *value, unsigned line,
+		      enum mx6_mode *mode_r)
+{
+	if (mx6_mode_parse(value, mode_r) < 0) {
+		report(ld, line, "unknown mode '%s' (defensive, mx6, report or off)", value);
+		return -1;
+	}
+	if (*mode_r == MX6_MODE_SUBMISSION) {
+		report(ld, line,
+		       "mode 'submission' is not available in this version: it comes with "
+		       "learning (learn = yes)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Value parsers: one per kind of key. */
+
+static int parse_string(struct loader *ld, struct mx6_config *cfg, void *field,
+			const char *value, unsigned line)
+{
+	(void)cfg;
+	*(char **)field = xstrdup(ld, value, line);
+	return *(char **)field != NULL ? 0 : -1;
+}
+
+static int parse_socket(struct loader *ld, struct mx6_config *cfg, void *field,
+			const char *value, unsigned line)
+{
+	static const char *const prefixes[] = {"unix:", "local:", "inet:", "inet6:"};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncasecmp(value, prefixes[i], strlen(prefixes[i])) == 0 &&
+		    value[strlen(prefixes[i])] != '\0')
+			return parse_string(ld, cfg, field, value, line);
+	if (value[0] == '/')
+		return parse_string(ld, cfg, field, value, line);
+	report(ld, line,
+	       "socket '%s' must be unix:/PATH, local:/PATH, inet:PORT@HOST or "
+	       "inet6:PORT@HOST",
+	       value);
+	return -1;
+}
+
+static int parse_octal(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	char *end;
+	unsigned long v;
+
+	(void)cfg;
+	errno = 0;
+	v = strtoul(value, &end, 8);
+	if (*value == '\0' || *end != '\0' || errno != 0 || v > 0777) {
+		report(ld, line, "'%s' is not an octal file mode like 0660", value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+static int parse_token(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	const char *p;
+
+	for (p = value; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-_", *p) == NULL) {
+			report(ld, line,
+			       "'%s' may contain only letters, digits, '.', '-' and '_'",
+			       value);
+			return -1;
+		}
+	if (*value == '\0') {
+		report(ld, line, "empty value");
+		return -1;
+	}
+	return parse_string(ld, cfg, field, value, line);
+}
+
+static int parse_authserv_id(struct loader *ld, struct mx6_config *cfg, void *field,
+			     const char *value, unsigned line)
+{
+	char host[256];
+
+	if (*value == '\0') {
+		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+			mx6_strlcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		value = host;
+	}
+	return parse_token(ld, cfg, field, value, line);
+}
+
+static int parse_url(struct loader *ld, struct mx6_config *cfg, void *field,
+		     const char *value, unsigned line)
+{
+	const char *p;
+
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			report(ld, line, "URL '%s' contains white space or a non-ASCII byte",
+			       value);
+			return -1;
+		}
+	if (strlen(value) > MX6_REPLY_LINE_MAX - 4) {
+		report(ld, line, "URL longer than %d bytes", MX6_REPLY_LINE_MAX - 4);
+		return -1;
+	}
+	return parse_string(ld, cfg, field, value, line);
+}
+
+static int parse_default_mode(struct loader *ld, struct mx6_config *cfg, void *field,
+			      const char *value, unsigned line)
+{
+	(void)cfg;
+	return check_mode(ld, value, line, (enum mx6_mode *)field);
+}
+
+static int parse_listener(struct loader *ld, struct mx6_config *cfg, void *field,
+			  const char *value, unsigned line)
+{
+	char buf[MAX_VALUE], *target, *mode_text, *extra;
+	struct mx6_listener l, *grown;
+	size_t i;
+
+	(void)field;
+	memset(&l, 0, sizeof(l));
+	mx6_strlcpy(buf, value, sizeof(buf));
+	target = strtok(buf, " \t");
+	mode_text = target != NULL ? strtok(NULL, " \t") : NULL;
+	extra = mode_text != NULL ? strtok(NULL, " \t") : NULL;
+	if (target == NULL || mode_text == NULL || extra != NULL) {
+		report(ld, line, "listener needs two words: NAME MODE or [ADDRESS] MODE");
+		return -1;
+	}
+	if (check_mode(ld, mode_text, line, &l.mode) < 0)
+		return -1;
+	if (target[0] == '[') {
+		if (target[strlen(target) - 1] != ']' || mx6_addr_parse(target, &l.addr) < 0) {
+			report(ld, line, "listener address '%s' is not an [IPv4] or [IPv6] address",
+			       target);
+			return -1;
+		}
+	}
+	for (i = 0; i < cfg->nlisteners; i++) {
+		const struct mx6_listener *o = &cfg->listeners[i];
+
+		if (target[0] == '[' ? (o->name == NULL && mx6_addr_equal(&o->addr, &l.addr))
+				     : mx6_strcaseeq(o->name, target)) {
+			report(ld, line, "listener '%s' is defined twice", target);
+			return -1;
+		}
+	}
+	grown = realloc(cfg->listeners, (cfg->nlisteners + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		report(ld, line, "out of memory");
+		return -1;
+	}
+	cfg->listeners = grown;
+	if ((l.label = xstrdup(ld, target, line)) == NULL)
+		return -1;
+	if (target[0] != '[' && (l.name = xstrdup(ld, target, line)) == NULL) {
+		free(l.label);
+		return -1;
+	}
+	cfg->listeners[cfg->nlisteners++] = l;
+	return 0;
+}
+
+static int parse_iplist(struct loader *ld, struct mx6_config *cfg, void *field,
+			const char *value, unsigned line)
+{
+	struct mx6_ip_source *src = field;
+	char err[1024];
+
+	(void)cfg;
+	if (value[0] == '/' || ld->dir == NULL) {
+		src->path = xstrdup(ld, value, line);
+	} else {
+		size_t len = strlen(ld->dir) + strlen(value) + 2;
+
+		if ((src->path = malloc(len)) != NULL)
+			snprintf(src->path, len, "%s/%s", ld->dir, value);
+		else
+			report(ld, line, "out of memory");
+	}
+	if (src->path == NULL)
+		return -1;
+	if ((src->list = mx6_iplist_load(src->path, err, sizeof(err))) == NULL) {
+		/* A list's own FILE:LINE errors stand alone; others need our line. */
+		if (strncmp(err, src->path, strlen(src->path)) == 0 &&
+		    err[strlen(src->path)] == ':' && isdigit((unsigned char)err[strlen(src->path) + 1])) {
+			ld->errors++;
+			if (ld->report != NULL)
+				ld->report(ld->ctx, err);
+		} else {
+			report(ld, line, "%s", err);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_reply(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	char err[512];
+
+	(void)cfg;
+	if (mx6_reply_parse(value, field, err, sizeof(err)) < 0) {
+		report(ld, line, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_reply_authres(struct loader *ld, struct mx6_config *cfg, void *field,
+			       const char *value, unsigned line)
+{
+	enum mx6_reply_authres *v = field;
+
+	(void)cfg;
+	if (strcasecmp(value, "mx6") == 0)
+		*v = MX6_REPLY_AUTHRES_MX6;
+	else if (strcasecmp(value, "all") == 0)
+		*v = MX6_REPLY_AUTHRES_ALL;
+	else if (strcasecmp(value, "no") == 0)
+		*v = MX6_REPLY_AUTHRES_NO;
+	else {
+		report(ld, line, "'%s' is not one of mx6, all, no", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_bool(struct loader *ld, struct mx6_config *cfg, void *field,
+		      const char *value, unsigned line)
+{
+	(void)cfg;
+	if (strcasecmp(value, "yes") == 0)
+		*(int *)field = 1;
+	else if (strcasecmp(value, "no") == 0)
+		*(int *)field = 0;
+	else {
+		report(ld, line, "'%s' is not yes or no", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_facility(struct loader *ld, struct mx6_config *cfg, void *field,
+			  const char *value, unsigned line)
+{
+	int f = mx6_log_facility(value);
+
+	(void)cfg;
+	if (f < 0) {
+		report(ld, line, "unknown syslog facility '%s' (mail, daemon, user, local0..local7)",
+		       value);
+		return -1;
+	}
+	*(int *)field = f;
+	return 0;
+}
+
+#define FIELD(f) offsetof(struct mx6_config, f)
+
+static const struct key_def key_table[] = {
+	{"socket", parse_socket, FIELD(socket),
+	 "unix:" MX6_RUNSTATEDIR "/mx6-milter/mx6-milter.sock", 0},
+	{"socket_mode", parse_octal, FIELD(socket_mode), "0660", 0},
+	{"user", parse_token, FIELD(user), "mx6-milter", 0},
+	{"authserv_id", parse_authserv_id, FIELD(authserv_id), "", 0},
+	{"default_mode", parse_default_mode, FIELD(default_mode), "defensive", 0},
+	{"listener", parse_listener, 0, NULL, 1},
+	{"ip_whitelist", parse_iplist, FIELD(ip_whitelist), NULL, 0},
+	{"ip_greenlist", parse_iplist, FIELD(ip_greenlist), NULL, 0},
+	{"defer_reply", parse_reply, FIELD(defer_reply),
+	 "450 4.7.26 Not accepted over IPv6: message must pass SPF or DKIM or come from a "
+	 "known sender; please retry over IPv4",
+	 0},
+	{"defer_reply_temperror", parse_reply, FIELD(defer_reply_temperror),
+	 "451 4.4.3 Temporary DNS failure checking sender over IPv6; please retry over IPv4",
+	 0},
+	{"mx6_reply", parse_reply, FIELD(mx6_reply),
+	 "550 5.7.26 MX6: please retry this message over IPv4", 0},
+	{"registration_url", parse_url, FIELD(registration_url), NULL, 0},
+	{"reply_authres", parse_reply_authres, FIELD(reply_authres), "mx6", 0},
+	{"add_authres", parse_bool, FIELD(add_authres), "yes", 0},
+	{"mail_facility", parse_facility, FIELD(mail_facility), "mail", 0},
+};
+
+#define NKEYS (sizeof(key_table) / sizeof(key_table[0]))
+
+size_t mx6_config_key_count(void)
+{
+	return NKEYS;
+}
+
+const char *mx6_config_key_name(size_t index)
+{
+	return index < NKEYS ? key_table[index].name : NULL;
+}
+
+static const struct key_def *find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(key_table[i].name, name) == 0)
+			return &key_table[i];
+	return NULL;
+}
+
+/* '#' starts a comment at the start of a line or after white space. */
+static void strip_comment(char *line)
+{
+	char *p;
+
+	for (p = line; *p != '\0'; p++)
+		if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+struct seen {
+	char *value;
+	unsigned line;
+};
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	if ((dir = malloc((size_t)(slash - path) + 1)) != NULL) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	return dir;
+}
+
+static void read_lines(struct loader *ld, FILE *fp, struct mx6_config *cfg,
+		       struct seen *seen)
+{
+	char *buf = NULL;
+	size_t bufsize = 0;
+	unsigned lineno = 0;
+
+	while (getline(&buf, &bufsize, fp) != -1) {
+		char *p, *eq, *key, *value;
+		const struct key_def *def;
+		size_t idx;
+
+		lineno++;
+		strip_comment(buf);
+		p = mx6_trim(buf);
+		if (*p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			report(ld, lineno, "expected 'key = value', found '%.64s'", p);
+			continue;
+		}
+		*eq = '\0';
+		key = mx6_trim(p);
+		value = mx6_trim(eq + 1);
+		if ((def = find_key(key)) == NULL) {
+			report(ld, lineno, "unknown key '%.64s'", key);
+			continue;
+		}
+		if (strlen(value) >= MAX_VALUE) {
+			report(ld, lineno, "value of %s is longer than %d bytes", key, MAX_VALUE);
+			continue;
+		}
+		if (def->repeatable) {
+			def->parse(ld, cfg, (char *)cfg + def->offset, value, lineno);
+			continue;
+		}
+		idx = (size_t)(def - key_table);
+		if (seen[idx].line != 0) {
+			report(ld, lineno, "duplicate key '%s' (first set at line %u)", key,
+			       seen[idx].line);
+			continue;
+		}
+		seen[idx].line = lineno;
+		if ((seen[idx].value = strdup(value)) == NULL)
+			report(ld, lineno, "out of memory");
+	}
+	if (ferror(fp))
+		report(ld, 0, "read error: %s", strerror(errno));
+	free(buf);
+}
+
+struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report_fn,
+				   void *ctx)
+{
+	struct loader ld = {path, NULL, report_fn, ctx, 0};
+	struct seen seen[NKEYS];
+	struct mx6_config *cfg;
+	FILE *fp;
+	size_t i;
+
+	memset(seen, 0, sizeof(seen));
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		report(&ld, 0, "out of memory");
+		return NULL;
+	}
+	cfg->refcount = 1;
+	if ((cfg->path = strdup(path)) == NULL || (ld.dir = dir_of(path)) == NULL) {
+		report(&ld, 0, "out of memory");
+		goto done;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		report(&ld, 0, "cannot open: %s", strerror(errno));
+		goto done;
+	}
+	read_lines(&ld, fp, cfg, seen);
+	fclose(fp);
+	for (i = 0; i < NKEYS; i++) {
+		const struct key_def *def = &key_table[i];
+		const char *value = seen[i].value != NULL ? seen[i].value : def->default_value;
+
+		if (def->repeatable || value == NULL)
+			continue;
+		def->parse(&ld, cfg, (char *)cfg + def->offset, value, seen[i].line);
+	}
+done:
+	for (i = 0; i < NKEYS; i++)
+		free(seen[i].value);
+	free(ld.dir);
+	if (ld.errors > 0)
+		mx6_config_unref(&cfg);
+	return cfg;
+}
+
+struct mx6_config *mx6_config_ref(struct mx6_config *cfg)
+{
+	__atomic_add_fetch(&cfg->refcount, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+static void free_config(struct mx6_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlisteners; i++) {
+		free(cfg->listeners[i].name);
+		free(cfg->listeners[i].label);
+	}
+	free(cfg->listeners);
+	free(cfg->ip_whitelist.path);
+	mx6_iplist_free(&cfg->ip_whitelist.list);
+	free(cfg->ip_greenlist.path);
+	mx6_iplist_free(&cfg->ip_greenlist.list);
+	free(cfg->path);
+	free(cfg->socket);
+	free(cfg->user);
+	free(cfg->authserv_id);
+	free(cfg->registration_url);
+	free(cfg);
+}
+
+void mx6_config_unref(struct mx6_config **cfg)
+{
+	if (*cfg == NULL)
+		return;
+	if (__atomic_sub_fetch(&(*cfg)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		free_config(*cfg);
+	*cfg = NULL;
+}
+
+enum mx6_mode mx6_config_listener(const struct mx6_config *cfg,
+				  const char *daemon_name, const char *daemon_addr,
+				  const char *if_addr, const char **label_r)
+{
+	struct mx6_addr addrs[2];
+	int have[2];
+	size_t i;
+
+	if (daemon_name != NULL && *daemon_name != '\0')
+		for (i = 0; i < cfg->nlisteners; i++)
+			if (cfg->listeners[i].name != NULL &&
+			    mx6_strcaseeq(cfg->listeners[i].name, daemon_name)) {
+				*label_r = cfg->listeners[i].label;
+				return cfg->listeners[i].mode;
+			}
+	have[0] = mx6_addr_parse(daemon_addr, &addrs[0]) == 0;
+	have[1] = mx6_addr_parse(if_addr, &addrs[1]) == 0;
+	for (i = 0; i < cfg->nlisteners; i++) {
+		const struct mx6_listener *l = &cfg->listeners[i];
+
+		if (l->name != NULL)
+			continue;
+		if ((have[0] && mx6_addr_equal(&l->addr, &addrs[0])) ||
+		    (have[1] && mx6_addr_equal(&l->addr, &addrs[1]))) {
+			*label_r = l->label;
+			return l->mode;
+		}
+	}
+	*label_r = "default";
+	return cfg->default_mode;
+}

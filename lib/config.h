@@ -1,0 +1,108 @@
+/*
+ * NAME
+ *	config 3h
+ * SUMMARY
+ *	milter.conf: declarative key table, loader, refcounted snapshot
+ * SYNOPSIS
+ *	#include "config.h"
+ * DESCRIPTION
+ *	mx6_config_load() parses PATH ("key = value" lines, '#' comment at the
+ *	start of a line or after white space), validates every value, loads
+ *	every list file it names and returns a new snapshot with refcount 1.
+ *	Every problem found is passed to REPORT as "FILE:LINE: message" (or
+ *	"FILE: message" for the file as a whole); the loader goes on after an
+ *	error so that one run shows them all, and returns NULL if there was
+ *	any. Relative list paths are taken relative to the directory of PATH.
+ *
+ *	A snapshot is immutable once returned. mx6_config_ref() takes a
+ *	reference (thread-safe); mx6_config_unref() drops one, frees the
+ *	snapshot with its lists when the last goes, and sets *cfg to NULL.
+ *
+ *	mx6_config_listener() maps a connection to its listener mode: first
+ *	a "listener = NAME MODE" line whose NAME equals daemon_name (case
+ *	insensitive), then a "listener = [ADDRESS] MODE" line matching
+ *	daemon_addr or if_addr (any of the forms mx6_addr_parse() takes),
+ *	else default_mode. Any argument may be NULL. The label written to
+ *	*label_r names what matched ("mta-v6", "[2001:db8::25]", "default");
+ *	it points into the config or a static string.
+ *
+ *	mx6_config_key_count()/mx6_config_key_name() list the keys of the
+ *	table (used to check that the manual documents each one).
+ */
+#ifndef MX6_CONFIG_H
+#define MX6_CONFIG_H
+
+#include <stddef.h>
+
+#include "iplist.h"
+#include "reply.h"
+
+enum mx6_mode {
+	MX6_MODE_DEFENSIVE = 0,
+	MX6_MODE_MX6,
+	MX6_MODE_REPORT,
+	MX6_MODE_SUBMISSION,
+	MX6_MODE_OFF,
+};
+
+enum mx6_reply_authres {
+	MX6_REPLY_AUTHRES_NO = 0,
+	MX6_REPLY_AUTHRES_MX6,
+	MX6_REPLY_AUTHRES_ALL,
+};
+
+struct mx6_listener {
+	char *name;		/* NAME, or NULL for an address listener */
+	char *label;		/* "NAME" or "[ADDRESS]" as written */
+	struct mx6_addr addr;	/* for an address listener */
+	enum mx6_mode mode;
+};
+
+/* One loaded list file: its path (for LIST:LINE sources) and contents. */
+struct mx6_ip_source {
+	char *path;
+	struct mx6_iplist *list;
+};
+
+struct mx6_config {
+	int refcount;
+	char *path;
+
+	char *socket;
+	unsigned socket_mode;
+	char *user;
+	char *authserv_id;
+	enum mx6_mode default_mode;
+	struct mx6_listener *listeners;
+	size_t nlisteners;
+
+	struct mx6_ip_source ip_whitelist;
+	struct mx6_ip_source ip_greenlist;
+
+	struct mx6_reply defer_reply;
+	struct mx6_reply defer_reply_temperror;
+	struct mx6_reply mx6_reply;
+	char *registration_url;
+	enum mx6_reply_authres reply_authres;
+	int add_authres;
+	int mail_facility;
+};
+
+typedef void (*mx6_config_report_fn)(void *ctx, const char *message);
+
+struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report,
+				   void *ctx);
+struct mx6_config *mx6_config_ref(struct mx6_config *cfg);
+void mx6_config_unref(struct mx6_config **cfg);
+
+enum mx6_mode mx6_config_listener(const struct mx6_config *cfg,
+				  const char *daemon_name, const char *daemon_addr,
+				  const char *if_addr, const char **label_r);
+
+const char *mx6_mode_name(enum mx6_mode mode);
+int mx6_mode_parse(const char *name, enum mx6_mode *mode_r);
+
+size_t mx6_config_key_count(void);
+const char *mx6_config_key_name(size_t index);
+
+#endif

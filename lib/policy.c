@@ -1,0 +1,170 @@
+/*
+ * NAME
+ *	policy 3
+ * SUMMARY
+ *	the decision: evidence in, verdict out, no I/O
+ * SYNOPSIS
+ *	See policy.h.
+ * DESCRIPTION
+ *	SPEC 3 as code. The steps are tried in their order; a step whose
+ *	signals are still pending stops the walk with MX6_CLASS_PENDING, since
+ *	its outcome could still change the class. At MX6_STAGE_EOM a pending
+ *	signal (one a gatherer never got to, e.g. after an abort) counts as no
+ *	match: missing evidence is never good evidence.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+static const char *const green_reasons[MX6_GREEN_COUNT] = {
+	[MX6_GREEN_IP] = "ip_greenlist",
+};
+
+const char *mx6_green_signal_reason(enum mx6_green_signal sig)
+{
+	return (size_t)sig < MX6_GREEN_COUNT ? green_reasons[sig] : "?";
+}
+
+static void add_reason(struct mx6_verdict *v, const char *reason)
+{
+	size_t len = strlen(v->reasons);
+
+	snprintf(v->reasons + len, sizeof(v->reasons) - len, "%s%s", len ? "," : "",
+		 reason);
+}
+
+static void set_source(struct mx6_verdict *v, const struct mx6_signal *sig)
+{
+	if (v->source_list == NULL && sig->list != NULL) {
+		v->source_list = sig->list;
+		v->source_line = sig->line;
+	}
+}
+
+/* Pending at EOM means "never evaluated": treat it as no match. */
+static int is_pending(const struct mx6_signal *sig, enum mx6_stage stage)
+{
+	return sig->state == MX6_SIG_PENDING && stage != MX6_STAGE_EOM;
+}
+
+void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
+		const struct mx6_evidence *ev, enum mx6_stage stage,
+		struct mx6_verdict *v)
+{
+	int pending = 0, temperror = 0;
+	size_t i;
+
+	(void)cfg;
+	memset(v, 0, sizeof(*v));
+
+	/* Step 1: IPv4, unknown clients and listeners that are off. */
+	if (!ev->client_known || !ev->client_ipv6 || mode == MX6_MODE_OFF) {
+		v->class = MX6_CLASS_NONE;
+		add_reason(v, mode == MX6_MODE_OFF ? "mode-off"
+				: ev->client_known	 ? "ipv4"
+							 : "no-client-address");
+		return;
+	}
+
+	/* Step 2: IP whitelist. */
+	if (ev->ip_whitelist.state == MX6_SIG_YES) {
+		v->class = MX6_CLASS_TRUSTED;
+		add_reason(v, "ip_whitelist");
+		set_source(v, &ev->ip_whitelist);
+		return;
+	}
+	if (is_pending(&ev->ip_whitelist, stage)) {
+		v->class = MX6_CLASS_PENDING;
+		return;
+	}
+	if (ev->ip_whitelist.state == MX6_SIG_TEMPERR)
+		temperror = 1;
+
+	/* Step 6: greenlist signals; every match is reported. */
+	for (i = 0; i < MX6_GREEN_COUNT; i++) {
+		const struct mx6_signal *sig = &ev->green[i];
+
+		if (sig->state == MX6_SIG_YES) {
+			add_reason(v, green_reasons[i]);
+			set_source(v, sig);
+		} else if (is_pending(sig, stage)) {
+			pending = 1;
+		} else if (sig->state == MX6_SIG_TEMPERR) {
+			temperror = 1;
+		}
+	}
+	if (v->reasons[0] != '\0') {
+		v->class = MX6_CLASS_GREEN;
+		return;
+	}
+	if (pending) {
+		v->class = MX6_CLASS_PENDING;
+		return;
+	}
+
+	/* Step 7. */
+	v->class = MX6_CLASS_UNKNOWN;
+	v->temperror = temperror;
+	add_reason(v, temperror ? "temperror" : "unlisted");
+}
+
+enum mx6_action mx6_action_for(enum mx6_mode mode, enum mx6_class cls)
+{
+	switch (cls) {
+	case MX6_CLASS_TRUSTED:
+	case MX6_CLASS_GREEN:
+		return mode == MX6_MODE_OFF ? MX6_ACTION_NONE : MX6_ACTION_ACCEPT;
+	case MX6_CLASS_UNKNOWN:
+		switch (mode) {
+		case MX6_MODE_DEFENSIVE:
+			return MX6_ACTION_DEFER;
+		case MX6_MODE_MX6:
+			return MX6_ACTION_MX6_REJECT;
+		case MX6_MODE_REPORT:
+			return MX6_ACTION_REPORT;
+		case MX6_MODE_SUBMISSION:
+			return MX6_ACTION_ACCEPT;
+		case MX6_MODE_OFF:
+			return MX6_ACTION_NONE;
+		}
+		return MX6_ACTION_NONE;
+	case MX6_CLASS_PENDING:
+	case MX6_CLASS_NONE:
+		break;
+	}
+	return MX6_ACTION_NONE;
+}
+
+const char *mx6_class_name(enum mx6_class cls)
+{
+	static const char *const names[] = {
+		[MX6_CLASS_PENDING] = "pending", [MX6_CLASS_NONE] = "none",
+		[MX6_CLASS_TRUSTED] = "trusted", [MX6_CLASS_GREEN] = "green",
+		[MX6_CLASS_UNKNOWN] = "unknown",
+	};
+	return (size_t)cls < sizeof(names) / sizeof(names[0]) ? names[cls] : "?";
+}
+
+const char *mx6_action_name(enum mx6_action action)
+{
+	static const char *const names[] = {
+		[MX6_ACTION_NONE] = "none",	      [MX6_ACTION_ACCEPT] = "accept",
+		[MX6_ACTION_DEFER] = "defer",	      [MX6_ACTION_MX6_REJECT] = "reject",
+		[MX6_ACTION_REPORT] = "report",
+	};
+	return (size_t)action < sizeof(names) / sizeof(names[0]) ? names[action] : "?";
+}
+
+const char *mx6_stage_name(enum mx6_stage stage)
+{
+	static const char *const names[] = {
+		[MX6_STAGE_CONNECT] = "connect", [MX6_STAGE_HELO] = "helo",
+		[MX6_STAGE_MAIL] = "mail",	 [MX6_STAGE_RCPT] = "rcpt",
+		[MX6_STAGE_EOM] = "eom",
+	};
+	return (size_t)stage < sizeof(names) / sizeof(names[0]) ? names[stage] : "?";
+}

@@ -1,0 +1,443 @@
+/*
+ * NAME
+ *	session 3
+ * SUMMARY
+ *	one SMTP connection as the milter sees it, independent of libmilter
+ * SYNOPSIS
+ *	See session.h.
+ * DESCRIPTION
+ *	Connection facts (client address, listener, IP list signals) are
+ *	gathered once at connect; message facts are reset at MAIL FROM, at
+ *	abort and after end of message. mx6_decide() is asked at RCPT (the
+ *	first reply point: a certain "unknown" is deferred there in defensive
+ *	mode, before the body is transferred) and at end of message.
+ *
+ *	Forged-header bookkeeping runs for every client: each X-MX6-Verdict
+ *	and each Authentication-Results carrying our authserv-id is deleted at
+ *	end of message, highest index first, so indices stay valid whether
+ *	the MTA renumbers after a deletion or not.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "authres.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+
+#define VERDICT_HEADER "X-MX6-Verdict"
+#define AUTHRES_HEADER "Authentication-Results"
+/* More of our own headers than this in one message is not mail, it's an attack. */
+#define MAX_FORGED_HEADERS 65536
+
+struct mx6_session {
+	struct mx6_config *cfg;
+	enum mx6_mode mode;
+	const char *listener;
+	struct mx6_evidence ev;
+	char client_text[MX6_ADDR_STRLEN];
+	char helo[256];
+
+	/* Per message. */
+	char sender[320];
+	char queue_id[64];
+	unsigned nrcpt;
+	int logged; /* the decision line for this message is out */
+	enum mx6_stage decided_at;
+	struct mx6_verdict verdict;
+	enum mx6_action action;
+	struct mx6_reply reply;
+	unsigned verdict_headers; /* X-MX6-Verdict headers seen */
+	unsigned authres_headers; /* Authentication-Results headers seen */
+	unsigned *ours;		  /* indices of AR headers with our authserv-id */
+	size_t nours, ours_cap;
+	struct mx6_header_delete *deletes;
+	struct mx6_header_add adds[2];
+	char authres[MX6_AUTHRES_MAX];
+	char verdict_header[MX6_REASONS_MAX + 512];
+	int failed; /* an internal error hit this message: fail safe at EOM */
+};
+
+static void reset_message(struct mx6_session *s)
+{
+	s->sender[0] = '\0';
+	mx6_strlcpy(s->queue_id, "NOQUEUE", sizeof(s->queue_id));
+	s->nrcpt = 0;
+	s->logged = 0;
+	s->decided_at = MX6_STAGE_CONNECT;
+	memset(&s->verdict, 0, sizeof(s->verdict));
+	s->action = MX6_ACTION_NONE;
+	s->reply.nlines = 0;
+	s->verdict_headers = 0;
+	s->authres_headers = 0;
+	s->nours = 0;
+	s->authres[0] = '\0';
+	s->verdict_header[0] = '\0';
+	s->failed = 0;
+}
+
+struct mx6_session *mx6_session_new(struct mx6_config *cfg)
+{
+	struct mx6_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = mx6_config_ref(cfg);
+	s->mode = cfg->default_mode;
+	s->listener = "default";
+	mx6_strlcpy(s->client_text, "unknown", sizeof(s->client_text));
+	reset_message(s);
+	return s;
+}
+
+void mx6_session_free(struct mx6_session **s)
+{
+	if (*s == NULL)
+		return;
+	mx6_config_unref(&(*s)->cfg);
+	free((*s)->ours);
+	free((*s)->deletes);
+	free(*s);
+	*s = NULL;
+}
+
+/* Log-safe copy: printable ASCII, no spaces or quotes to break key=value. */
+static void copy_field(char *dst, size_t len, const char *src)
+{
+	char *p;
+
+	mx6_printable(dst, len, src != NULL ? src : "");
+	for (p = dst; *p != '\0'; p++)
+		if (*p == ' ' || *p == '"')
+			*p = '?';
+}
+
+static enum mx6_sig_state list_signal(const struct mx6_ip_source *src,
+				      const struct mx6_addr *addr, struct mx6_signal *sig)
+{
+	sig->list = NULL;
+	sig->line = 0;
+	if (src->list == NULL)
+		return sig->state = MX6_SIG_OFF;
+	if (mx6_iplist_lookup(src->list, addr, &sig->line)) {
+		sig->list = src->path;
+		return sig->state = MX6_SIG_YES;
+	}
+	return sig->state = MX6_SIG_NO;
+}
+
+enum mx6_step mx6_session_connect(struct mx6_session *s,
+				  const struct mx6_connect_info *info)
+{
+	memset(&s->ev, 0, sizeof(s->ev));
+	s->mode = mx6_config_listener(s->cfg, info->daemon_name, info->daemon_addr,
+				      info->if_addr, &s->listener);
+	if (info->client != NULL) {
+		s->ev.client_known = 1;
+		s->ev.client = *info->client;
+		s->ev.client_ipv6 = !mx6_addr_is_ipv4(info->client);
+		mx6_addr_format(info->client, s->client_text);
+	}
+	if (s->ev.client_ipv6 && s->mode != MX6_MODE_OFF) {
+		list_signal(&s->cfg->ip_whitelist, &s->ev.client, &s->ev.ip_whitelist);
+		list_signal(&s->cfg->ip_greenlist, &s->ev.client, &s->ev.green[MX6_GREEN_IP]);
+	}
+	return MX6_STEP_CONTINUE;
+}
+
+enum mx6_step mx6_session_helo(struct mx6_session *s, const char *helo)
+{
+	copy_field(s->helo, sizeof(s->helo), helo);
+	return MX6_STEP_CONTINUE;
+}
+
+enum mx6_step mx6_session_mail(struct mx6_session *s, const char *sender,
+			       const char *auth_authen)
+{
+	(void)auth_authen;
+	reset_message(s);
+	copy_field(s->sender, sizeof(s->sender), sender);
+	return MX6_STEP_CONTINUE;
+}
+
+void mx6_session_set_queue_id(struct mx6_session *s, const char *queue_id)
+{
+	if (queue_id != NULL && *queue_id != '\0')
+		copy_field(s->queue_id, sizeof(s->queue_id), queue_id);
+}
+
+int mx6_session_is_ipv6(const struct mx6_session *s)
+{
+	return s->ev.client_ipv6;
+}
+
+static void log_decision(struct mx6_session *s)
+{
+	char source[600] = "", reply[64] = "", sender[340];
+
+	if (s->logged)
+		return;
+	s->logged = 1;
+	if (s->verdict.source_list != NULL)
+		snprintf(source, sizeof(source), " source=%s:%u", s->verdict.source_list,
+			 s->verdict.source_line);
+	if (s->reply.nlines > 0) {
+		char summary[32];
+
+		snprintf(reply, sizeof(reply), " reply=\"%s\"",
+			 mx6_reply_summary(&s->reply, summary, sizeof(summary)));
+	}
+	/* Strip the angle brackets the MTA may pass, then add our own. */
+	mx6_strlcpy(sender, s->sender[0] == '<' ? s->sender + 1 : s->sender, sizeof(sender));
+	if (sender[0] != '\0' && sender[strlen(sender) - 1] == '>')
+		sender[strlen(sender) - 1] = '\0';
+	mx6_msg_info("%s: client=[%s] helo=%s from=<%s> listener=%s mode=%s class=%s "
+		     "action=%s reasons=%s%s%s",
+		     s->queue_id, s->client_text, s->helo, sender, s->listener,
+		     mx6_mode_name(s->mode), mx6_class_name(s->verdict.class),
+		     mx6_action_name(s->action), s->verdict.reasons, source, reply);
+}
+
+/* Build the refusal for ACTION into s->reply; returns the step that sends it. */
+static enum mx6_step refuse(struct mx6_session *s)
+{
+	const struct mx6_config *cfg = s->cfg;
+	const struct mx6_reply *base;
+	char ar[MX6_REPLY_MAX_LINES][MX6_AUTHRES_LINE_MAX];
+	const char *extra[MX6_REPLY_MAX_LINES];
+	size_t nextra = 0, i;
+	int with_ar;
+
+	if (s->action == MX6_ACTION_MX6_REJECT) {
+		base = &cfg->mx6_reply;
+		with_ar = cfg->reply_authres != MX6_REPLY_AUTHRES_NO;
+	} else {
+		base = s->verdict.temperror ? &cfg->defer_reply_temperror : &cfg->defer_reply;
+		with_ar = cfg->reply_authres == MX6_REPLY_AUTHRES_ALL;
+	}
+	if (with_ar) {
+		nextra = mx6_authres_lines(cfg->authserv_id, &s->ev, ar, MX6_REPLY_MAX_LINES);
+		for (i = 0; i < nextra; i++)
+			extra[i] = ar[i];
+	}
+	mx6_reply_build(base, extra, nextra, cfg->registration_url, &s->reply);
+	return mx6_reply_is_temporary(&s->reply) ? MX6_STEP_TEMPFAIL : MX6_STEP_REJECT;
+}
+
+/* SPEC 10: an internal error defers IPv6 and never touches anything else. */
+static enum mx6_step failsafe(struct mx6_session *s, enum mx6_step otherwise)
+{
+	char err[128];
+
+	if (!s->ev.client_ipv6)
+		return otherwise;
+	mx6_reply_parse("451 4.3.0 Internal error in mx6-milter; please retry", &s->reply,
+			err, sizeof(err));
+	return MX6_STEP_TEMPFAIL;
+}
+
+static void decide(struct mx6_session *s, enum mx6_stage stage)
+{
+	mx6_decide(s->cfg, s->mode, &s->ev, stage, &s->verdict);
+	s->action = mx6_action_for(s->mode, s->verdict.class);
+	s->decided_at = stage;
+}
+
+enum mx6_step mx6_session_rcpt(struct mx6_session *s, const char *rcpt)
+{
+	enum mx6_step step;
+
+	(void)rcpt;
+	s->nrcpt++;
+	if (!s->ev.client_ipv6 || s->mode != MX6_MODE_DEFENSIVE)
+		return MX6_STEP_CONTINUE;
+	decide(s, MX6_STAGE_RCPT);
+	if (s->action != MX6_ACTION_DEFER)
+		return MX6_STEP_CONTINUE;
+	step = refuse(s);
+	log_decision(s);
+	return step;
+}
+
+static int remember_ours(struct mx6_session *s, unsigned index)
+{
+	if (s->nours == s->ours_cap) {
+		size_t ncap = s->ours_cap ? s->ours_cap * 2 : 8;
+		unsigned *n;
+
+		if (ncap > MAX_FORGED_HEADERS)
+			return -1;
+		if ((n = realloc(s->ours, ncap * sizeof(*n))) == NULL)
+			return -1;
+		s->ours = n;
+		s->ours_cap = ncap;
+	}
+	s->ours[s->nours++] = index;
+	return 0;
+}
+
+enum mx6_step mx6_session_header(struct mx6_session *s, const char *name,
+				 const char *value)
+{
+	/* Header steps never reply (the milter asks for SMFIP_NR_HDR): a
+	 * failure here is acted upon at end of message. */
+	if (strcasecmp(name, VERDICT_HEADER) == 0) {
+		if (s->verdict_headers >= MAX_FORGED_HEADERS)
+			s->failed = 1;
+		else
+			s->verdict_headers++;
+	} else if (strcasecmp(name, AUTHRES_HEADER) == 0) {
+		s->authres_headers++;
+		if (mx6_authres_is_ours(value != NULL ? value : "", s->cfg->authserv_id) &&
+		    remember_ours(s, s->authres_headers) < 0)
+			s->failed = 1;
+	}
+	return MX6_STEP_CONTINUE;
+}
+
+enum mx6_step mx6_session_eoh(struct mx6_session *s)
+{
+	(void)s;
+	return MX6_STEP_CONTINUE;
+}
+
+enum mx6_step mx6_session_body(struct mx6_session *s, const unsigned char *chunk,
+			       size_t len)
+{
+	(void)s;
+	(void)chunk;
+	(void)len;
+	/* No evidence is taken from the body yet. */
+	return MX6_STEP_SKIP;
+}
+
+/* Deletions for forged headers, highest index first within each name. */
+static int plan_deletions(struct mx6_session *s, struct mx6_eom_actions *a)
+{
+	size_t n = s->verdict_headers + s->nours, i, k = 0;
+	struct mx6_header_delete *d;
+
+	a->ndelete = 0;
+	a->delete = NULL;
+	if (n == 0)
+		return 0;
+	if ((d = realloc(s->deletes, n * sizeof(*d))) == NULL)
+		return -1;
+	s->deletes = d;
+	for (i = s->verdict_headers; i > 0; i--) {
+		d[k].name = VERDICT_HEADER;
+		d[k++].index = (unsigned)i;
+	}
+	for (i = s->nours; i > 0; i--) {
+		d[k].name = AUTHRES_HEADER;
+		d[k++].index = s->ours[i - 1];
+	}
+	a->ndelete = k;
+	a->delete = d;
+	return 0;
+}
+
+static void plan_headers(struct mx6_session *s, struct mx6_eom_actions *a)
+{
+	const struct mx6_config *cfg = s->cfg;
+	size_t len;
+
+	a->nadd = 0;
+	a->add = s->adds;
+	mx6_authres_value(cfg->authserv_id, &s->ev, s->authres, sizeof(s->authres));
+	if (cfg->add_authres) {
+		s->adds[a->nadd].name = AUTHRES_HEADER;
+		s->adds[a->nadd++].value = s->authres;
+	}
+	snprintf(s->verdict_header, sizeof(s->verdict_header), "%s%s; reason=%s",
+		 mx6_class_name(s->verdict.class),
+		 s->action == MX6_ACTION_REPORT ? " would-defer" : "", s->verdict.reasons);
+	if (s->verdict.source_list != NULL) {
+		len = strlen(s->verdict_header);
+		snprintf(s->verdict_header + len, sizeof(s->verdict_header) - len,
+			 "; source=%s:%u", s->verdict.source_list, s->verdict.source_line);
+	}
+	s->adds[a->nadd].name = VERDICT_HEADER;
+	s->adds[a->nadd++].value = s->verdict_header;
+}
+
+enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *actions_r)
+{
+	enum mx6_step step = MX6_STEP_ACCEPT;
+
+	memset(actions_r, 0, sizeof(*actions_r));
+	if (s->failed || plan_deletions(s, actions_r) < 0) {
+		mx6_msg_warn("%s: client=[%s] internal error (too many forged headers or "
+			     "out of memory): %s",
+			     s->queue_id, s->client_text,
+			     s->ev.client_ipv6 ? "deferring" : "accepting unchanged");
+		memset(actions_r, 0, sizeof(*actions_r));
+		return failsafe(s, MX6_STEP_ACCEPT);
+	}
+	if (!s->ev.client_ipv6 || s->mode == MX6_MODE_OFF)
+		return MX6_STEP_ACCEPT;
+	decide(s, MX6_STAGE_EOM);
+	switch (s->action) {
+	case MX6_ACTION_ACCEPT:
+	case MX6_ACTION_REPORT:
+		plan_headers(s, actions_r);
+		break;
+	case MX6_ACTION_DEFER:
+	case MX6_ACTION_MX6_REJECT:
+		step = refuse(s);
+		break;
+	case MX6_ACTION_NONE:
+		break;
+	}
+	log_decision(s);
+	return step;
+}
+
+void mx6_session_abort(struct mx6_session *s)
+{
+	reset_message(s);
+}
+
+const struct mx6_reply *mx6_session_reply(const struct mx6_session *s)
+{
+	return &s->reply;
+}
+
+enum mx6_stage mx6_session_decided_at(const struct mx6_session *s)
+{
+	return s->decided_at;
+}
+
+const struct mx6_verdict *mx6_session_verdict(const struct mx6_session *s)
+{
+	return &s->verdict;
+}
+
+enum mx6_action mx6_session_action(const struct mx6_session *s)
+{
+	return s->action;
+}
+
+enum mx6_mode mx6_session_mode(const struct mx6_session *s)
+{
+	return s->mode;
+}
+
+const char *mx6_session_listener(const struct mx6_session *s)
+{
+	return s->listener;
+}
+
+const char *mx6_session_authres(const struct mx6_session *s)
+{
+	return s->authres;
+}
+
+const char *mx6_session_verdict_header(const struct mx6_session *s)
+{
+	return s->verdict_header;
+}

@@ -1,0 +1,348 @@
+/*
+ * NAME
+ *	mx6-milter 8
+ * SUMMARY
+ *	IPv6 defensive mail filter daemon
+ * SYNOPSIS
+ *	mx6-milter [-fnV] [-c FILE] [-p SOCKET]
+ * DESCRIPTION
+ *	Loads the configuration, opens the milter socket as root, drops to
+ *	the configured user and runs libmilter in a second thread. The main
+ *	thread only handles signals: SIGHUP builds a new configuration
+ *	snapshot and swaps it in (or keeps the old one if the new one does
+ *	not validate), SIGTERM and SIGINT stop the filter.
+ *
+ *	libmilter's own signal thread would stop the filter on SIGHUP. The
+ *	main thread (the thread-group leader, which Linux prefers when it
+ *	delivers a process-directed signal) therefore keeps SIGHUP, SIGTERM
+ *	and SIGINT unblocked with a handler that writes to a self-pipe, while
+ *	every libmilter thread has them blocked, so they reach us.
+ * DIAGNOSTICS
+ *	Configuration problems are printed as FILE:LINE: message; exit 1.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "log.h"
+
+#ifndef MX6_SYSCONFDIR
+#define MX6_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG MX6_SYSCONFDIR "/mx6-milter/milter.conf"
+
+static int signal_pipe[2] = {-1, -1};
+static int milter_status;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mx6-milter [-fnV] [-c FILE] [-p SOCKET]\n");
+	exit(1);
+}
+
+static void report_stderr(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", message);
+}
+
+static void report_log(void *ctx, const char *message)
+{
+	(void)ctx;
+	mx6_msg_error("%s", message);
+}
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(signal_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static void *milter_thread(void *arg)
+{
+	unsigned char b = 0;
+
+	(void)arg;
+	milter_status = smfi_main();
+	(void)!write(signal_pipe[1], &b, 1); /* 0: libmilter has stopped */
+	return NULL;
+}
+
+static void print_version(void)
+{
+	unsigned int major = 0, minor = 0, patch = 0;
+
+	smfi_version(&major, &minor, &patch);
+	printf("mx6-milter %s\n", PACKAGE_VERSION);
+	printf("libmilter %u.%u.%u (milter protocol %d)\n", major, minor, patch,
+	       SMFI_PROT_VERSION);
+}
+
+/* Path of a unix-domain socket spec, or NULL for inet sockets. */
+static const char *unix_socket_path(const char *spec)
+{
+	if (strncasecmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncasecmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/* Look up USER; for root, only an explicit "root" keeps root. */
+static int check_user(const char *user, struct passwd *pw_r)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		fprintf(stderr, "mx6-milter: user '%s' does not exist (create it, e.g. "
+				"useradd --system %s, or set user in milter.conf)\n",
+			user, user);
+		return -1;
+	}
+	*pw_r = *pw;
+	return 0;
+}
+
+static int drop_privileges(const struct passwd *pw)
+{
+	if (getuid() != 0) {
+		if (getuid() != pw->pw_uid)
+			mx6_msg_warn("not started as root: running as uid %lu, not as user %s",
+				     (unsigned long)getuid(), pw->pw_name);
+		return 0;
+	}
+	if (pw->pw_uid == 0)
+		return 0; /* user = root, explicitly */
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		mx6_msg_error("cannot drop privileges to %s: %s", pw->pw_name,
+			      strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		mx6_msg_error("privileges were not dropped: still able to become root");
+		return -1;
+	}
+	return 0;
+}
+
+static int open_socket(const char *spec, unsigned mode, const struct passwd *pw)
+{
+	const char *path = unix_socket_path(spec);
+	mode_t old_umask;
+	int rc;
+
+	if (smfi_setconn((char *)spec) != MI_SUCCESS) {
+		mx6_msg_error("invalid socket specification '%s'", spec);
+		return -1;
+	}
+	old_umask = umask(0777 & ~mode);
+	rc = smfi_opensocket(1);
+	umask(old_umask);
+	if (rc != MI_SUCCESS) {
+		mx6_msg_error("cannot open socket '%s' (does its directory exist?)", spec);
+		return -1;
+	}
+	if (path != NULL) {
+		if (chmod(path, mode) < 0)
+			mx6_msg_warn("cannot chmod %s: %s", path, strerror(errno));
+		if (getuid() == 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+			mx6_msg_warn("cannot chown %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static void reload(const char *path)
+{
+	struct mx6_config *cfg, *old;
+
+	mx6_msg_info("reloading configuration from %s", path);
+	if ((cfg = mx6_config_load(path, report_log, NULL)) == NULL) {
+		mx6_msg_error("reload failed: the previous configuration stays in force");
+		return;
+	}
+	old = mx6_milter_get_config();
+	if (strcmp(old->socket, cfg->socket) != 0 || strcmp(old->user, cfg->user) != 0 ||
+	    old->socket_mode != cfg->socket_mode)
+		mx6_msg_warn("socket, socket_mode and user take effect only at restart");
+	mx6_config_unref(&old);
+	mx6_milter_set_config(cfg);
+	mx6_msg_info("configuration reloaded: ip_whitelist=%zu ip_greenlist=%zu entries",
+		     mx6_iplist_count(cfg->ip_whitelist.list),
+		     mx6_iplist_count(cfg->ip_greenlist.list));
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return chdir("/");
+}
+
+/* Wait for signals; returns the exit status. */
+static int signal_loop(const char *config_path, pthread_t tid)
+{
+	int stopping = 0;
+
+	for (;;) {
+		unsigned char sig;
+		ssize_t n = read(signal_pipe[0], &sig, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (sig == SIGHUP && !stopping) {
+			reload(config_path);
+		} else if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+			mx6_msg_info("stopping on signal %d", sig);
+			stopping = 1;
+			smfi_stop();
+		} else if (sig == 0) {
+			break;
+		}
+	}
+	pthread_join(tid, NULL);
+	if (!stopping) {
+		mx6_msg_error("libmilter stopped unexpectedly (status %d)", milter_status);
+		return 1;
+	}
+	mx6_msg_info("stopped");
+	return milter_status == MI_SUCCESS ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = DEFAULT_CONFIG, *socket_spec = NULL;
+	char abs_config[PATH_MAX];
+	int foreground = 0, check_only = 0, ch, rc;
+	struct mx6_config *cfg;
+	struct sigaction sa;
+	sigset_t block, old;
+	struct passwd pw;
+	pthread_t tid;
+
+	while ((ch = getopt(argc, argv, "c:fnp:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'p':
+			socket_spec = optarg;
+			break;
+		case 'V':
+			print_version();
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if ((cfg = mx6_config_load(config_path, report_stderr, NULL)) == NULL)
+		return 1;
+	/* Reloads happen after chdir("/"): remember where the file really is. */
+	if (realpath(config_path, abs_config) != NULL)
+		config_path = abs_config;
+	if (check_user(cfg->user, &pw) < 0) {
+		mx6_config_unref(&cfg);
+		return 1;
+	}
+	if (check_only) {
+		mx6_config_unref(&cfg);
+		return 0;
+	}
+	if (getuid() == 0 && pw.pw_uid == 0 && strcmp(cfg->user, "root") != 0) {
+		fprintf(stderr, "mx6-milter: refusing to run as root: set user = root "
+				"explicitly if you mean it\n");
+		return 1;
+	}
+	if (socket_spec == NULL)
+		socket_spec = cfg->socket;
+
+	mx6_log_open("mx6-milter", cfg->mail_facility, foreground, 1);
+	if (!foreground && daemonize() < 0) {
+		mx6_msg_error("cannot run in the background: %s", strerror(errno));
+		return 1;
+	}
+	if (smfi_register(mx6_milter_desc) != MI_SUCCESS) {
+		mx6_msg_error("smfi_register failed");
+		return 1;
+	}
+	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || drop_privileges(&pw) < 0)
+		return 1;
+	mx6_milter_set_config(cfg);
+
+	if (pipe(signal_pipe) < 0) {
+		mx6_msg_error("pipe: %s", strerror(errno));
+		return 1;
+	}
+	fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
+	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* libmilter's threads inherit a mask with our signals blocked. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(&tid, NULL, milter_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		mx6_msg_error("cannot start the milter thread: %s", strerror(rc));
+		return 1;
+	}
+	mx6_msg_info("mx6-milter %s started: socket=%s config=%s", PACKAGE_VERSION,
+		     socket_spec, config_path);
+	rc = signal_loop(config_path, tid);
+	mx6_milter_set_config(NULL);
+	return rc;
+}
