@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,6 +514,8 @@ struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report
 				   void *ctx)
 {
 	struct loader ld = {path, NULL, report_fn, ctx, 0};
+	char resolved[PATH_MAX];
+	const char *path_for_dir = path;
 	struct seen seen[NKEYS];
 	struct mx6_config *cfg;
 	FILE *fp;
@@ -524,7 +527,10 @@ struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report
 		return NULL;
 	}
 	cfg->refcount = 1;
-	if ((cfg->path = strdup(path)) == NULL || (ld.dir = dir_of(path)) == NULL) {
+	/* Resolve symlinks and "." so list paths in logs and headers are absolute. */
+	if (realpath(path, resolved) != NULL)
+		path_for_dir = resolved;
+	if ((cfg->path = strdup(path)) == NULL || (ld.dir = dir_of(path_for_dir)) == NULL) {
 		report(&ld, 0, "out of memory");
 		goto done;
 	}

@@ -378,9 +378,9 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 		memset(actions_r, 0, sizeof(*actions_r));
 		return failsafe(s, MX6_STEP_ACCEPT);
 	}
-	if (!s->ev.client_ipv6 || s->mode == MX6_MODE_OFF)
-		return MX6_STEP_ACCEPT;
 	decide(s, MX6_STAGE_EOM);
+	if (s->verdict.class == MX6_CLASS_NONE)
+		return MX6_STEP_ACCEPT;
 	switch (s->action) {
 	case MX6_ACTION_ACCEPT:
 	case MX6_ACTION_REPORT:
@@ -432,8 +432,10 @@ const char *mx6_session_listener(const struct mx6_session *s)
 	return s->listener;
 }
 
-const char *mx6_session_authres(const struct mx6_session *s)
+const char *mx6_session_authres(struct mx6_session *s)
 {
+	if (s->authres[0] == '\0')
+		mx6_authres_value(s->cfg->authserv_id, &s->ev, s->authres, sizeof(s->authres));
 	return s->authres;
 }
 

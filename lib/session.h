@@ -110,7 +110,8 @@ enum mx6_action mx6_session_action(const struct mx6_session *s);
 enum mx6_stage mx6_session_decided_at(const struct mx6_session *s);
 enum mx6_mode mx6_session_mode(const struct mx6_session *s);
 const char *mx6_session_listener(const struct mx6_session *s);
-const char *mx6_session_authres(const struct mx6_session *s);
+/* Our Authentication-Results value for the message (computed if needed). */
+const char *mx6_session_authres(struct mx6_session *s);
 const char *mx6_session_verdict_header(const struct mx6_session *s);
 
 #endif
