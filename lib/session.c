@@ -378,6 +378,11 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 		memset(actions_r, 0, sizeof(*actions_r));
 		return failsafe(s, MX6_STEP_ACCEPT);
 	}
+	if (actions_r->ndelete > 0)
+		mx6_msg_info("%s: client=[%s] removing %zu forged header(s): "
+			     "X-MX6-Verdict=%u Authentication-Results=%zu",
+			     s->queue_id, s->client_text, actions_r->ndelete,
+			     s->verdict_headers, s->nours);
 	decide(s, MX6_STAGE_EOM);
 	if (s->verdict.class == MX6_CLASS_NONE)
 		return MX6_STEP_ACCEPT;

@@ -144,6 +144,27 @@ static int drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/* Create the socket's directory if it is missing (no systemd RuntimeDirectory). */
+static void make_socket_dir(const char *path, const struct passwd *pw)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return;
+	strcpy(dir, path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0) {
+		if (getuid() == 0 && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+			mx6_msg_warn("cannot chown %s: %s", dir, strerror(errno));
+		mx6_msg_info("created socket directory %s", dir);
+	} else if (errno != EEXIST) {
+		mx6_msg_warn("cannot create socket directory %s: %s", dir, strerror(errno));
+	}
+}
+
 static int open_socket(const char *spec, unsigned mode, const struct passwd *pw)
 {
 	const char *path = unix_socket_path(spec);
@@ -154,6 +175,8 @@ static int open_socket(const char *spec, unsigned mode, const struct passwd *pw)
 		mx6_msg_error("invalid socket specification '%s'", spec);
 		return -1;
 	}
+	if (path != NULL)
+		make_socket_dir(path, pw);
 	old_umask = umask(0777 & ~mode);
 	rc = smfi_opensocket(1);
 	umask(old_umask);
