@@ -119,8 +119,8 @@ static int check_mode(struct loader *ld, const char *value, unsigned line,
 	}
 	if (*mode_r == MX6_MODE_SUBMISSION) {
 		report(ld, line,
-		       "mode 'submission' is not available in this version: it comes with "
-		       "learning (learn = yes)");
+		       "mode 'submission' is not available in this version (it needs "
+		       "learning, which this version does not have)");
 		return -1;
 	}
 	return 0;

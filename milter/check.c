@@ -227,7 +227,8 @@ static void print_text(struct mx6_session *s, const struct outcome *o)
 	printf("reasons:  %s\n", v->reasons);
 	if (v->source_list != NULL)
 		printf("source:   %s:%u\n", v->source_list, v->source_line);
-	printf("Authentication-Results: %s\n", mx6_session_authres(s));
+	if (mx6_session_is_ipv6(s))
+		printf("Authentication-Results: %s\n", mx6_session_authres(s));
 	if (is_refusal(o->step)) {
 		printf("reply:\n");
 		for (i = 0; i < r->nlines; i++)

@@ -46,6 +46,7 @@
 #define DEFAULT_CONFIG MX6_SYSCONFDIR "/mx6-milter/milter.conf"
 
 static int signal_pipe[2] = {-1, -1};
+static int log_facility, log_stderr, log_syslog;
 static int milter_status;
 
 static void usage(void)
@@ -207,6 +208,10 @@ static void reload(const char *path)
 	    old->socket_mode != cfg->socket_mode)
 		mx6_msg_warn("socket, socket_mode and user take effect only at restart");
 	mx6_config_unref(&old);
+	if (cfg->mail_facility != log_facility) {
+		log_facility = cfg->mail_facility;
+		mx6_log_open("mx6-milter", log_facility, log_stderr, log_syslog);
+	}
 	mx6_milter_set_config(cfg);
 	mx6_msg_info("configuration reloaded: ip_whitelist=%zu ip_greenlist=%zu entries",
 		     mx6_iplist_count(cfg->ip_whitelist.list),
@@ -322,7 +327,14 @@ int main(int argc, char **argv)
 	if (socket_spec == NULL)
 		socket_spec = cfg->socket;
 
-	mx6_log_open("mx6-milter", cfg->mail_facility, foreground, 1);
+	/*
+	 * With -f, log to stderr too (SPEC 2). Under systemd, stderr already
+	 * is the journal: syslog as well would log every line twice.
+	 */
+	log_facility = cfg->mail_facility;
+	log_stderr = foreground;
+	log_syslog = !(foreground && getenv("JOURNAL_STREAM") != NULL);
+	mx6_log_open("mx6-milter", log_facility, log_stderr, log_syslog);
 	if (!foreground && daemonize() < 0) {
 		mx6_msg_error("cannot run in the background: %s", strerror(errno));
 		return 1;
