@@ -328,6 +328,22 @@ static int parse_reply(struct loader *ld, struct mx6_config *cfg, void *field,
 	return 0;
 }
 
+/* A deferral must stay temporary: a 5xx here would turn IPv6 mail away for good. */
+static int parse_defer_reply(struct loader *ld, struct mx6_config *cfg, void *field,
+			     const char *value, unsigned line)
+{
+	if (parse_reply(ld, cfg, field, value, line) < 0)
+		return -1;
+	if (!mx6_reply_is_temporary(field)) {
+		report(ld, line,
+		       "a deferral must be a 4xx reply (it sends the client back to IPv4), "
+		       "not %.3s",
+		       value);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_reply_authres(struct loader *ld, struct mx6_config *cfg, void *field,
 			       const char *value, unsigned line)
 {
@@ -389,11 +405,11 @@ static const struct key_def key_table[] = {
 	{"listener", parse_listener, 0, NULL, 1},
 	{"ip_whitelist", parse_iplist, FIELD(ip_whitelist), NULL, 0},
 	{"ip_greenlist", parse_iplist, FIELD(ip_greenlist), NULL, 0},
-	{"defer_reply", parse_reply, FIELD(defer_reply),
+	{"defer_reply", parse_defer_reply, FIELD(defer_reply),
 	 "450 4.7.26 Not accepted over IPv6: message must pass SPF or DKIM or come from a "
 	 "known sender; please retry over IPv4",
 	 0},
-	{"defer_reply_temperror", parse_reply, FIELD(defer_reply_temperror),
+	{"defer_reply_temperror", parse_defer_reply, FIELD(defer_reply_temperror),
 	 "451 4.4.3 Temporary DNS failure checking sender over IPv6; please retry over IPv4",
 	 0},
 	{"mx6_reply", parse_reply, FIELD(mx6_reply),
@@ -545,6 +561,9 @@ struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report
 		const char *value = seen[i].value != NULL ? seen[i].value : def->default_value;
 
 		if (def->repeatable || value == NULL)
+			continue;
+		/* "key =" unsets an optional key, as in Postfix. */
+		if (*value == '\0' && def->default_value == NULL)
 			continue;
 		def->parse(&ld, cfg, (char *)cfg + def->offset, value, seen[i].line);
 	}

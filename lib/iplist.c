@@ -286,7 +286,8 @@ int mx6_iplist_finish(struct mx6_iplist *list, char *err_r, size_t errlen)
 	struct u128 cursor = {0, 0};
 	int exhausted = 0; /* cursor moved past the end of the space */
 
-	qsort(list->entries, list->nentries, sizeof(struct range), entry_order);
+	if (list->nentries > 0)
+		qsort(list->entries, list->nentries, sizeof(struct range), entry_order);
 	/* Each entry adds at most two pieces (before and after a nested one). */
 	list->ranges = malloc((2 * list->nentries + 1) * sizeof(struct range));
 	stack = malloc((list->nentries + 1) * sizeof(*stack));

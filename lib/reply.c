@@ -125,7 +125,7 @@ int mx6_reply_parse(const char *value, struct mx6_reply *reply_r, char *err_r,
 void mx6_reply_build(const struct mx6_reply *base, const char *const *extra,
 		     size_t nextra, const char *url, struct mx6_reply *out_r)
 {
-	size_t room, i;
+	size_t room, reserved = url != NULL ? 1 : 0, i;
 
 	memcpy(out_r->code, base->code, sizeof(out_r->code));
 	memcpy(out_r->xcode, base->xcode, sizeof(out_r->xcode));
@@ -133,7 +133,9 @@ void mx6_reply_build(const struct mx6_reply *base, const char *const *extra,
 	for (i = 0; i < base->nlines; i++)
 		mx6_strlcpy(out_r->lines[out_r->nlines++], base->lines[i],
 			    sizeof(out_r->lines[0]));
-	room = MX6_REPLY_MAX_LINES - out_r->nlines - (url != NULL ? 1 : 0);
+	room = out_r->nlines + reserved < MX6_REPLY_MAX_LINES
+		       ? MX6_REPLY_MAX_LINES - out_r->nlines - reserved
+		       : 0;
 	for (i = 0; i < nextra && i < room; i++)
 		mx6_printable(out_r->lines[out_r->nlines++], sizeof(out_r->lines[0]),
 			      extra[i]);

@@ -1,0 +1,52 @@
+# tests/unit/local.mk -- unit tests (libcheck) for libmx6, included from the
+# top Makefile.am (paths are relative to the top directory).
+#
+# One program per library module; each test states one behaviour. Tests
+# write their scratch files under $TMPDIR (or /tmp) and find files of the
+# source tree through $srcdir, so they run from a VPATH build and under
+# make distcheck.
+
+UNIT_COMMON = tests/unit/unit.c tests/unit/unit.h
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = lib/libmx6.a $(CHECK_LIBS)
+
+if HAVE_CHECK
+UNIT_TESTS = \
+	tests/unit/check_iplist \
+	tests/unit/check_config \
+	tests/unit/check_reply \
+	tests/unit/check_policy \
+	tests/unit/check_authres \
+	tests/unit/check_session
+
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+else
+# Say so in the test summary rather than skipping the unit tests silently.
+TESTS += tests/unit/check-missing.sh
+endif
+EXTRA_DIST += tests/unit/check-missing.sh
+
+tests_unit_check_iplist_SOURCES = tests/unit/check_iplist.c $(UNIT_COMMON)
+tests_unit_check_iplist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_iplist_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_config_SOURCES = tests/unit/check_config.c $(UNIT_COMMON)
+tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_reply_SOURCES = tests/unit/check_reply.c $(UNIT_COMMON)
+tests_unit_check_reply_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_reply_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_policy_SOURCES = tests/unit/check_policy.c $(UNIT_COMMON)
+tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_policy_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_authres_SOURCES = tests/unit/check_authres.c $(UNIT_COMMON)
+tests_unit_check_authres_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_authres_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_session_SOURCES = tests/unit/check_session.c $(UNIT_COMMON)
+tests_unit_check_session_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_session_LDADD = $(UNIT_LDADD)
