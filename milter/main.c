@@ -273,7 +273,7 @@ static int signal_loop(const char *config_path, pthread_t tid)
 
 int main(int argc, char **argv)
 {
-	const char *config_path = DEFAULT_CONFIG, *socket_spec = NULL;
+	const char *config_path = DEFAULT_CONFIG, *socket_spec = NULL, *path;
 	char abs_config[PATH_MAX];
 	int foreground = 0, check_only = 0, ch, rc;
 	struct mx6_config *cfg;
@@ -379,5 +379,9 @@ int main(int argc, char **argv)
 		     socket_spec, config_path);
 	rc = signal_loop(config_path, tid);
 	mx6_milter_set_config(NULL);
+	/* A stale socket would make the MTA's next connect fail slowly. */
+	if ((path = unix_socket_path(socket_spec)) != NULL && unlink(path) < 0 &&
+	    errno != ENOENT)
+		mx6_msg_warn("cannot remove %s: %s", path, strerror(errno));
 	return rc;
 }
