@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "authres.h"
 
 /*
@@ -120,4 +121,15 @@ int mx6_authres_is_ours(const char *value, const char *authserv_id)
 	}
 	id[n] = '\0';
 	return n > 0 && strcasecmp(id, authserv_id) == 0;
+}
+
+const char *mx6_auth_name(enum mx6_auth result)
+{
+	static const char *const names[] = {
+		[MX6_AUTH_NONE] = "none",	     [MX6_AUTH_PASS] = "pass",
+		[MX6_AUTH_FAIL] = "fail",	     [MX6_AUTH_SOFTFAIL] = "softfail",
+		[MX6_AUTH_NEUTRAL] = "neutral",      [MX6_AUTH_POLICY] = "policy",
+		[MX6_AUTH_TEMPERROR] = "temperror", [MX6_AUTH_PERMERROR] = "permerror",
+	};
+	return (size_t)result < sizeof(names) / sizeof(names[0]) ? names[result] : "?";
 }

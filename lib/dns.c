@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,8 +46,19 @@ static const char *const transparent_zones[] = {
 	"10.in-addr.arpa.",
 };
 
+struct static_rr {
+	char *name;
+	int type;      /* 0 with fail set: any type */
+	int fail;      /* answer status instead of data */
+	enum mx6_dns_status status;
+	char *rdata;
+	int len;
+};
+
 struct mx6_dns {
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx; /* NULL for a static resolver */
+	struct static_rr *rrs;
+	size_t nrrs, rrs_cap;
 	unsigned timeout_ms;
 	pthread_t thread;
 	int thread_started;
@@ -198,6 +210,12 @@ void mx6_dns_free(struct mx6_dns **dnsp)
 	}
 	if (dns->ctx != NULL)
 		ub_ctx_delete(dns->ctx);
+	while (dns->nrrs > 0) {
+		dns->nrrs--;
+		free(dns->rrs[dns->nrrs].name);
+		free(dns->rrs[dns->nrrs].rdata);
+	}
+	free(dns->rrs);
 	pthread_mutex_destroy(&dns->lock);
 	free(dns);
 	*dnsp = NULL;
@@ -225,17 +243,201 @@ static enum mx6_dns_status classify(const struct ub_result *r)
 	return r->havedata ? MX6_DNS_OK : MX6_DNS_NODATA;
 }
 
+struct mx6_dns *mx6_dns_new_static(unsigned timeout_ms)
+{
+	struct mx6_dns *dns = calloc(1, sizeof(*dns));
+
+	if (dns == NULL)
+		return NULL;
+	dns->wake[0] = dns->wake[1] = -1;
+	dns->timeout_ms = timeout_ms;
+	pthread_mutex_init(&dns->lock, NULL);
+	return dns;
+}
+
+static int static_push(struct mx6_dns *dns, const char *name, struct static_rr *rr)
+{
+	size_t len = strlen(name);
+
+	if (dns->nrrs == dns->rrs_cap) {
+		size_t ncap = dns->rrs_cap ? dns->rrs_cap * 2 : 16;
+		struct static_rr *n = realloc(dns->rrs, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		dns->rrs = n;
+		dns->rrs_cap = ncap;
+	}
+	if ((rr->name = strdup(name)) == NULL)
+		return -1;
+	if (len > 0 && rr->name[len - 1] == '.')
+		rr->name[len - 1] = '\0';
+	dns->rrs[dns->nrrs++] = *rr;
+	return 0;
+}
+
+int mx6_dns_static_add(struct mx6_dns *dns, const char *name, int rrtype,
+		       const void *rdata, size_t len)
+{
+	struct static_rr rr;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.type = rrtype;
+	rr.len = (int)len;
+	if ((rr.rdata = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(rr.rdata, rdata, len);
+	if (static_push(dns, name, &rr) < 0) {
+		free(rr.rdata);
+		return -1;
+	}
+	return 0;
+}
+
+int mx6_dns_static_fail(struct mx6_dns *dns, const char *name, int rrtype,
+			enum mx6_dns_status status)
+{
+	struct static_rr rr;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.type = rrtype;
+	rr.fail = 1;
+	rr.status = status;
+	return static_push(dns, name, &rr);
+}
+
+static int same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Wire-format name at rdata into text; returns 0 or -1. */
+static int wire_to_name(const char *rdata, int len, char *buf, size_t buflen)
+{
+	size_t out = 0;
+	int i = 0;
+
+	while (i < len && rdata[i] != 0) {
+		int n = (unsigned char)rdata[i++];
+
+		if (n > 63 || i + n > len || out + (size_t)n + 2 > buflen)
+			return -1;
+		if (out > 0)
+			buf[out++] = '.';
+		memcpy(buf + out, rdata + i, (size_t)n);
+		out += (size_t)n;
+		i += n;
+	}
+	buf[out] = '\0';
+	return 0;
+}
+
+static enum mx6_dns_status static_lookup(struct mx6_dns *dns, const char *name,
+					 int rrtype, struct mx6_dns_result *r)
+{
+	char current[1025];
+	int depth;
+
+	snprintf(current, sizeof(current), "%s", name);
+	for (depth = 0; depth <= 8; depth++) {
+		size_t i, n = 0, cname = (size_t)-1;
+		int exists = 0;
+
+		for (i = 0; i < dns->nrrs; i++) {
+			const struct static_rr *rr = &dns->rrs[i];
+
+			if (!same_name(rr->name, current))
+				continue;
+			if (rr->fail && (rr->type == 0 || rr->type == rrtype))
+				return r->status = rr->status;
+			if (rr->fail)
+				continue;
+			exists = 1;
+			if (rr->type == rrtype)
+				n++;
+			else if (rr->type == MX6_RR_CNAME && cname == (size_t)-1)
+				cname = i;
+		}
+		if (n > 0) {
+			char **rrv = calloc(n + 1, sizeof(char *));
+			int *lens = calloc(n + 1, sizeof(int));
+			void **priv = calloc(2, sizeof(void *));
+			size_t k = 0;
+
+			if (rrv == NULL || lens == NULL || priv == NULL) {
+				free(rrv);
+				free(lens);
+				free(priv);
+				return r->status = MX6_DNS_TEMPFAIL;
+			}
+			for (i = 0; i < dns->nrrs; i++)
+				if (!dns->rrs[i].fail && dns->rrs[i].type == rrtype &&
+				    same_name(dns->rrs[i].name, current)) {
+					rrv[k] = dns->rrs[i].rdata;
+					lens[k++] = dns->rrs[i].len;
+				}
+			/* One allocation block to free: the arrays hang off priv. */
+			priv[0] = rrv;
+			priv[1] = lens;
+			r->count = (unsigned)n;
+			r->rr = rrv;
+			r->rrlen = lens;
+			r->priv = priv;
+			r->priv_static = 1;
+			return r->status = MX6_DNS_OK;
+		}
+		if (cname == (size_t)-1 || rrtype == MX6_RR_CNAME)
+			return r->status = exists ? MX6_DNS_NODATA : MX6_DNS_NXDOMAIN;
+		if (wire_to_name(dns->rrs[cname].rdata, dns->rrs[cname].len, current,
+				 sizeof(current)) < 0)
+			return r->status = MX6_DNS_TEMPFAIL;
+	}
+	return r->status = MX6_DNS_TEMPFAIL; /* CNAME chain too long */
+}
+
+int mx6_dns_name_to_wire(const char *name, unsigned char *buf, size_t buflen)
+{
+	size_t out = 0;
+	const char *p = name;
+
+	while (*p != '\0') {
+		const char *dot = strchr(p, '.');
+		size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+
+		if (n == 0 || n > 63 || out + n + 2 > buflen)
+			return -1;
+		buf[out++] = (unsigned char)n;
+		memcpy(buf + out, p, n);
+		out += n;
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	if (out + 1 > buflen)
+		return -1;
+	buf[out++] = 0;
+	return (int)out;
+}
+
 enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rrtype,
 				   struct mx6_dns_result *result_r)
 {
-	struct query *q = calloc(1, sizeof(*q));
+	struct query *q;
 	pthread_condattr_t attr;
 	struct timespec deadline;
 	int id = 0, rc;
 
 	memset(result_r, 0, sizeof(*result_r));
 	result_r->status = MX6_DNS_TEMPFAIL;
-	if (q == NULL)
+	if (dns->ctx == NULL)
+		return static_lookup(dns, name, rrtype, result_r);
+	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return MX6_DNS_TEMPFAIL;
 	q->dns = dns;
 	pthread_condattr_init(&attr);
@@ -285,6 +487,9 @@ enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rr
 				result_r->count++;
 			result_r->rr = r->data;
 			result_r->rrlen = r->len;
+			result_r->packet = r->answer_packet;
+			result_r->packet_len = (size_t)r->answer_len;
+			result_r->secure = r->secure;
 			result_r->priv = r;
 		} else {
 			ub_resolve_free(r);
@@ -297,8 +502,13 @@ enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rr
 
 void mx6_dns_result_free(struct mx6_dns_result *result)
 {
-	if (result->priv != NULL)
+	if (result->priv != NULL && result->priv_static) {
+		free(((void **)result->priv)[0]);
+		free(((void **)result->priv)[1]);
+		free(result->priv);
+	} else if (result->priv != NULL) {
 		ub_resolve_free(result->priv);
+	}
 	memset(result, 0, sizeof(*result));
 }
 

@@ -30,11 +30,34 @@
  *
  *	mx6_dns_free() stops the event thread, cancels nothing in flight
  *	(callers must be done) and frees the resolver; sets *dns NULL.
+ *
+ *	A static resolver (mx6_dns_new_static()) answers from records added
+ *	with mx6_dns_static_add() (NAME without trailing dot, case
+ *	insensitive; rdata in wire format, copied) and never touches the
+ *	network: for test suites whose zone data comes with the test, such as
+ *	the RFC 7208 suite. A name with any record but none of the type asked
+ *	is NODATA, a name with none NXDOMAIN; a CNAME is followed (at most 8
+ *	deep). mx6_dns_static_fail() makes lookups of NAME (of TYPE, or of any
+ *	type if TYPE is 0) answer STATUS, e.g. MX6_DNS_TEMPFAIL for a
+ *	timeout. Static results have no packet. Both return 0 or -1 (out of
+ *	memory).
+ *
+ *	mx6_dns_name_to_wire() writes NAME ("mail.example.org") in DNS wire
+ *	format into buf; returns the length, or -1 if it does not fit or a
+ *	label is empty or longer than 63.
  */
 #ifndef MX6_DNS_H
 #define MX6_DNS_H
 
 #include <stddef.h>
+
+/* Record types the gatherers ask for. */
+#define MX6_RR_A 1
+#define MX6_RR_CNAME 5
+#define MX6_RR_PTR 12
+#define MX6_RR_MX 15
+#define MX6_RR_TXT 16
+#define MX6_RR_AAAA 28
 
 enum mx6_dns_status {
 	MX6_DNS_OK = 0,
@@ -56,7 +79,11 @@ struct mx6_dns_result {
 	unsigned count;		  /* number of records */
 	char *const *rr;	  /* rdata of each record (wire format) */
 	const int *rrlen;	  /* length of each */
-	void *priv;		  /* the libunbound result */
+	const unsigned char *packet; /* the whole answer in wire format, or NULL */
+	size_t packet_len;
+	int secure;		  /* DNSSEC validated */
+	void *priv;		  /* the libunbound result, or the static arrays */
+	int priv_static;	  /* priv holds the static resolver's arrays */
 };
 
 struct mx6_dns;
@@ -68,6 +95,13 @@ void mx6_dns_free(struct mx6_dns **dns);
 enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rrtype,
 				   struct mx6_dns_result *result_r);
 void mx6_dns_result_free(struct mx6_dns_result *result);
+
+struct mx6_dns *mx6_dns_new_static(unsigned timeout_ms);
+int mx6_dns_static_add(struct mx6_dns *dns, const char *name, int rrtype,
+		       const void *rdata, size_t len);
+int mx6_dns_static_fail(struct mx6_dns *dns, const char *name, int rrtype,
+			enum mx6_dns_status status);
+int mx6_dns_name_to_wire(const char *name, unsigned char *buf, size_t buflen);
 
 int mx6_dns_txt_join(const char *rdata, int len, char *buf, size_t buflen);
 const char *mx6_dns_status_name(enum mx6_dns_status status);

@@ -8,7 +8,7 @@
 
 UNIT_COMMON = tests/unit/unit.c tests/unit/unit.h
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-UNIT_LDADD = lib/libmx6.a $(CHECK_LIBS)
+UNIT_LDADD = $(LIBMX6) $(CHECK_LIBS)
 
 if HAVE_CHECK
 UNIT_TESTS = \
