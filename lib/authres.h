@@ -26,8 +26,8 @@
 
 #include "evidence.h"
 
-#define MX6_AUTHRES_MAX 1024
-#define MX6_AUTHRES_LINE_MAX 256
+#define MX6_AUTHRES_MAX 8192
+#define MX6_AUTHRES_LINE_MAX 768
 
 int mx6_authres_value(const char *authserv_id, const struct mx6_evidence *ev,
 		      char *buf, size_t buflen);

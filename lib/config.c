@@ -281,6 +281,38 @@ static int parse_listener(struct loader *ld, struct mx6_config *cfg, void *field
 	return 0;
 }
 
+/* PATH as given, or relative to the directory of the configuration file. */
+static char *resolve_path(struct loader *ld, const char *value, unsigned line)
+{
+	char *path;
+	size_t len;
+
+	if (value[0] == '/' || ld->dir == NULL)
+		return xstrdup(ld, value, line);
+	len = strlen(ld->dir) + strlen(value) + 2;
+	if ((path = malloc(len)) == NULL) {
+		report(ld, line, "out of memory");
+		return NULL;
+	}
+	snprintf(path, len, "%s/%s", ld->dir, value);
+	return path;
+}
+
+/* A list's own "FILE:LINE: ..." errors stand alone; others get our line. */
+static void report_list_error(struct loader *ld, const char *path, const char *err,
+			      unsigned line)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(err, path, n) == 0 && err[n] == ':' && isdigit((unsigned char)err[n + 1])) {
+		ld->errors++;
+		if (ld->report != NULL)
+			ld->report(ld->ctx, err);
+	} else {
+		report(ld, line, "%s", err);
+	}
+}
+
 static int parse_iplist(struct loader *ld, struct mx6_config *cfg, void *field,
 			const char *value, unsigned line)
 {
@@ -288,30 +320,137 @@ static int parse_iplist(struct loader *ld, struct mx6_config *cfg, void *field,
 	char err[1024];
 
 	(void)cfg;
-	if (value[0] == '/' || ld->dir == NULL) {
-		src->path = xstrdup(ld, value, line);
-	} else {
-		size_t len = strlen(ld->dir) + strlen(value) + 2;
-
-		if ((src->path = malloc(len)) != NULL)
-			snprintf(src->path, len, "%s/%s", ld->dir, value);
-		else
-			report(ld, line, "out of memory");
-	}
-	if (src->path == NULL)
+	if ((src->path = resolve_path(ld, value, line)) == NULL)
 		return -1;
 	if ((src->list = mx6_iplist_load(src->path, err, sizeof(err))) == NULL) {
-		/* A list's own FILE:LINE errors stand alone; others need our line. */
-		if (strncmp(err, src->path, strlen(src->path)) == 0 &&
-		    err[strlen(src->path)] == ':' && isdigit((unsigned char)err[strlen(src->path) + 1])) {
-			ld->errors++;
-			if (ld->report != NULL)
-				ld->report(ld->ctx, err);
-		} else {
-			report(ld, line, "%s", err);
-		}
+		report_list_error(ld, src->path, err, line);
 		return -1;
 	}
+	return 0;
+}
+
+static int parse_domainlist(struct loader *ld, struct mx6_config *cfg, void *field,
+			    const char *value, unsigned line)
+{
+	struct mx6_domain_source *src = field;
+	char err[1024];
+
+	(void)cfg;
+	if ((src->path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	if ((src->set = mx6_domainset_load(src->path, err, sizeof(err))) == NULL) {
+		report_list_error(ld, src->path, err, line);
+		return -1;
+	}
+	return 0;
+}
+
+/* A file the resolver reads: it must be readable now, not at the first message. */
+static int parse_file(struct loader *ld, struct mx6_config *cfg, void *field,
+		      const char *value, unsigned line)
+{
+	char **path = field;
+
+	(void)cfg;
+	if ((*path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	if (access(*path, R_OK) < 0) {
+		report(ld, line, "%s: cannot read: %s", *path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_forwarders(struct loader *ld, struct mx6_config *cfg, void *field,
+			    const char *value, unsigned line)
+{
+	char buf[MAX_VALUE], *tok, *save = NULL;
+	char ***list = field;
+	size_t n = 0;
+
+	(void)cfg;
+	mx6_strlcpy(buf, value, sizeof(buf));
+	if ((*list = calloc(strlen(value) / 2 + 2, sizeof(char *))) == NULL) {
+		report(ld, line, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(buf, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
+		char host[MX6_ADDR_STRLEN + 8], *at = strchr(tok, '@');
+		struct mx6_addr addr;
+		size_t hlen = at != NULL ? (size_t)(at - tok) : strlen(tok);
+		char *end;
+
+		if (hlen >= sizeof(host)) {
+			report(ld, line, "forwarder '%s' is not ADDRESS or ADDRESS@PORT", tok);
+			return -1;
+		}
+		memcpy(host, tok, hlen);
+		host[hlen] = '\0';
+		if (mx6_addr_parse(host, &addr) < 0 ||
+		    (at != NULL && (strtoul(at + 1, &end, 10) == 0 || *end != '\0' ||
+				    strtoul(at + 1, NULL, 10) > 65535))) {
+			report(ld, line, "forwarder '%s' is not ADDRESS or ADDRESS@PORT", tok);
+			return -1;
+		}
+		if (((*list)[n++] = xstrdup(ld, tok, line)) == NULL)
+			return -1;
+	}
+	if (n == 0) {
+		report(ld, line, "no forwarder given");
+		return -1;
+	}
+	return 0;
+}
+
+/* Seconds, possibly with a fraction ("2.5"), into milliseconds. */
+static int parse_seconds(struct loader *ld, struct mx6_config *cfg, void *field,
+			 const char *value, unsigned line)
+{
+	char *end;
+	double v;
+
+	(void)cfg;
+	v = strtod(value, &end);
+	if (*value == '\0' || *end != '\0' || !(v >= 0.1 && v <= 300)) {
+		report(ld, line, "'%s' is not a number of seconds from 0.1 to 300", value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int parse_iprev(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	enum mx6_iprev_mode *v = field;
+
+	(void)cfg;
+	if (strcasecmp(value, "no") == 0)
+		*v = MX6_IPREV_NO;
+	else if (strcasecmp(value, "report") == 0)
+		*v = MX6_IPREV_REPORT;
+	else if (strcasecmp(value, "greenlist") == 0)
+		*v = MX6_IPREV_GREENLIST;
+	else {
+		report(ld, line, "'%s' is not one of no, report, greenlist", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_dkim_signatures(struct loader *ld, struct mx6_config *cfg, void *field,
+				 const char *value, unsigned line)
+{
+	char *end;
+	unsigned long v = strtoul(value, &end, 10);
+
+	(void)cfg;
+	if (*value == '\0' || *end != '\0' || v < 1 || v > MX6_MAX_DKIM_SIGNATURES) {
+		report(ld, line, "'%s' is not a number from 1 to %d", value,
+		       MX6_MAX_DKIM_SIGNATURES);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)v;
 	return 0;
 }
 
@@ -415,6 +554,14 @@ static const struct key_def key_table[] = {
 	{"mx6_reply", parse_reply, FIELD(mx6_reply),
 	 "550 5.7.26 MX6: please retry this message over IPv4", 0},
 	{"registration_url", parse_url, FIELD(registration_url), NULL, 0},
+	{"domain_whitelist", parse_domainlist, FIELD(domain_whitelist), NULL, 0},
+	{"domain_greenlist", parse_domainlist, FIELD(domain_greenlist), NULL, 0},
+	{"iprev", parse_iprev, FIELD(iprev), "report", 0},
+	{"max_dkim_signatures", parse_dkim_signatures, FIELD(max_dkim_signatures), "5", 0},
+	{"dns_forwarders", parse_forwarders, FIELD(dns_forwarders), NULL, 0},
+	{"dns_timeout", parse_seconds, FIELD(dns_timeout_ms), "5", 0},
+	{"dns_trust_anchor", parse_file, FIELD(dns_trust_anchor), NULL, 0},
+	{"dns_unbound_conf", parse_file, FIELD(dns_unbound_conf), NULL, 0},
 	{"reply_authres", parse_reply_authres, FIELD(reply_authres), "mx6", 0},
 	{"add_authres", parse_bool, FIELD(add_authres), "yes", 0},
 	{"mail_facility", parse_facility, FIELD(mail_facility), "mail", 0},
@@ -526,6 +673,44 @@ static void read_lines(struct loader *ld, FILE *fp, struct mx6_config *cfg,
 	free(buf);
 }
 
+static unsigned line_of(const struct seen *seen, const char *key)
+{
+	const struct key_def *def = find_key(key);
+
+	return def != NULL ? seen[def - key_table].line : 0;
+}
+
+/*
+ * The resolver and the checkers that use it belong to the snapshot: a
+ * reload that changes dns_forwarders builds a new resolver beside the
+ * old one, which lives on with the sessions that still use it.
+ */
+static void start_services(struct loader *ld, struct mx6_config *cfg,
+			   const struct seen *seen)
+{
+	struct mx6_dns_options opt;
+	char err[512];
+
+	memset(&opt, 0, sizeof(opt));
+	opt.forwarders = (const char *const *)cfg->dns_forwarders;
+	opt.timeout_ms = cfg->dns_timeout_ms;
+	opt.unbound_conf = cfg->dns_unbound_conf;
+	opt.trust_anchor = cfg->dns_trust_anchor;
+	if ((cfg->dns = mx6_dns_new(&opt, err, sizeof(err))) == NULL) {
+		report(ld, line_of(seen, cfg->dns_unbound_conf != NULL ? "dns_unbound_conf"
+								     : "dns_forwarders"),
+		       "resolver: %s", err);
+		return;
+	}
+	if ((cfg->spf = mx6_spf_new(cfg->dns, cfg->authserv_id, err, sizeof(err))) == NULL) {
+		report(ld, 0, "SPF: %s", err);
+		return;
+	}
+	if ((cfg->dkim = mx6_dkim_new(cfg->dns, cfg->max_dkim_signatures, err, sizeof(err))) ==
+	    NULL)
+		report(ld, line_of(seen, "max_dkim_signatures"), "DKIM: %s", err);
+}
+
 struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report_fn,
 				   void *ctx)
 {
@@ -567,6 +752,8 @@ struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report
 			continue;
 		def->parse(&ld, cfg, (char *)cfg + def->offset, value, seen[i].line);
 	}
+	if (ld.errors == 0)
+		start_services(&ld, cfg, seen);
 done:
 	for (i = 0; i < NKEYS; i++)
 		free(seen[i].value);
@@ -591,6 +778,18 @@ static void free_config(struct mx6_config *cfg)
 		free(cfg->listeners[i].label);
 	}
 	free(cfg->listeners);
+	mx6_dkim_free(&cfg->dkim);
+	mx6_spf_free(&cfg->spf);
+	mx6_dns_free(&cfg->dns);
+	for (i = 0; cfg->dns_forwarders != NULL && cfg->dns_forwarders[i] != NULL; i++)
+		free(cfg->dns_forwarders[i]);
+	free(cfg->dns_forwarders);
+	free(cfg->dns_trust_anchor);
+	free(cfg->dns_unbound_conf);
+	free(cfg->domain_whitelist.path);
+	mx6_domainset_free(&cfg->domain_whitelist.set);
+	free(cfg->domain_greenlist.path);
+	mx6_domainset_free(&cfg->domain_greenlist.set);
 	free(cfg->ip_whitelist.path);
 	mx6_iplist_free(&cfg->ip_whitelist.list);
 	free(cfg->ip_greenlist.path);

@@ -26,6 +26,10 @@
  *	*label_r names what matched ("mta-v6", "[2001:db8::25]", "default");
  *	it points into the config or a static string.
  *
+ *	Once every key is valid, the loader builds the services the snapshot
+ *	owns: the resolver (dns_*), the SPF and DKIM checkers on top of it. A
+ *	failure there is a load error too.
+ *
  *	mx6_config_key_count()/mx6_config_key_name() list the keys of the
  *	table (used to check that the manual documents each one).
  */
@@ -34,8 +38,12 @@
 
 #include <stddef.h>
 
+#include "dkim.h"
+#include "dns.h"
+#include "domainset.h"
 #include "iplist.h"
 #include "reply.h"
+#include "spf.h"
 
 enum mx6_mode {
 	MX6_MODE_DEFENSIVE = 0,
@@ -64,6 +72,19 @@ struct mx6_ip_source {
 	struct mx6_iplist *list;
 };
 
+struct mx6_domain_source {
+	char *path;
+	struct mx6_domainset *set;
+};
+
+enum mx6_iprev_mode {
+	MX6_IPREV_NO = 0,
+	MX6_IPREV_REPORT,
+	MX6_IPREV_GREENLIST,
+};
+
+#define MX6_MAX_DKIM_SIGNATURES 16
+
 struct mx6_config {
 	int refcount;
 	char *path;
@@ -78,6 +99,15 @@ struct mx6_config {
 
 	struct mx6_ip_source ip_whitelist;
 	struct mx6_ip_source ip_greenlist;
+	struct mx6_domain_source domain_whitelist;
+	struct mx6_domain_source domain_greenlist;
+	enum mx6_iprev_mode iprev;
+	unsigned max_dkim_signatures;
+
+	char **dns_forwarders; /* NULL-terminated, or NULL: resolv.conf */
+	unsigned dns_timeout_ms;
+	char *dns_trust_anchor;
+	char *dns_unbound_conf;
 
 	struct mx6_reply defer_reply;
 	struct mx6_reply defer_reply_temperror;
@@ -86,6 +116,11 @@ struct mx6_config {
 	enum mx6_reply_authres reply_authres;
 	int add_authres;
 	int mail_facility;
+
+	/* Services built from the keys above, owned by the snapshot. */
+	struct mx6_dns *dns;
+	struct mx6_spf *spf;
+	struct mx6_dkim *dkim;
 };
 
 typedef void (*mx6_config_report_fn)(void *ctx, const char *message);

@@ -317,8 +317,7 @@ static int same_name(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* Wire-format name at rdata into text; returns 0 or -1. */
-static int wire_to_name(const char *rdata, int len, char *buf, size_t buflen)
+int mx6_dns_name_from_wire(const char *rdata, int len, char *buf, size_t buflen)
 {
 	size_t out = 0;
 	int i = 0;
@@ -394,7 +393,7 @@ static enum mx6_dns_status static_lookup(struct mx6_dns *dns, const char *name,
 		}
 		if (cname == (size_t)-1 || rrtype == MX6_RR_CNAME)
 			return r->status = exists ? MX6_DNS_NODATA : MX6_DNS_NXDOMAIN;
-		if (wire_to_name(dns->rrs[cname].rdata, dns->rrs[cname].len, current,
+		if (mx6_dns_name_from_wire(dns->rrs[cname].rdata, dns->rrs[cname].len, current,
 				 sizeof(current)) < 0)
 			return r->status = MX6_DNS_TEMPFAIL;
 	}

@@ -42,6 +42,10 @@
  *	timeout. Static results have no packet. Both return 0 or -1 (out of
  *	memory).
  *
+ *	mx6_dns_name_from_wire() writes the uncompressed wire-format name at
+ *	RDATA (as in PTR, CNAME and MX rdata from this resolver) as text
+ *	without trailing dot into buf; returns 0, or -1 if malformed or too
+ *	long.
  *	mx6_dns_name_to_wire() writes NAME ("mail.example.org") in DNS wire
  *	format into buf; returns the length, or -1 if it does not fit or a
  *	label is empty or longer than 63.
@@ -102,6 +106,7 @@ int mx6_dns_static_add(struct mx6_dns *dns, const char *name, int rrtype,
 int mx6_dns_static_fail(struct mx6_dns *dns, const char *name, int rrtype,
 			enum mx6_dns_status status);
 int mx6_dns_name_to_wire(const char *name, unsigned char *buf, size_t buflen);
+int mx6_dns_name_from_wire(const char *rdata, int len, char *buf, size_t buflen);
 
 int mx6_dns_txt_join(const char *rdata, int len, char *buf, size_t buflen);
 const char *mx6_dns_status_name(enum mx6_dns_status status);

@@ -15,11 +15,25 @@
  *	MX6_SIG_YES      evaluated, match (source says where);
  *	MX6_SIG_TEMPERR  evaluation failed temporarily (DNS): a better class
  *	                 was possibly missed, reason "temperror".
+ *
+ *	auth_fail is YES when SPF failed or DMARC failed for a domain whose
+ *	policy is quarantine or reject (SPEC 3 step 3); auth_fail_reason
+ *	then says which ("spf" or "dmarc").
+ *
+ *	struct mx6_auth_evidence holds the raw authentication results from
+ *	which those signals and the Authentication-Results header are made;
+ *	its *_done flags say which checks have run.
  */
 #ifndef MX6_EVIDENCE_H
 #define MX6_EVIDENCE_H
 
+#include "address.h"
+#include "auth.h"
+#include "dkim.h"
+#include "dmarc.h"
 #include "iplist.h"
+
+#define MX6_MAX_DKIM_SIGS 16
 
 enum mx6_sig_state {
 	MX6_SIG_OFF = 0,
@@ -38,15 +52,47 @@ struct mx6_signal {
 /* Greenlist signals of SPEC 3 step 6, in the order they are reported. */
 enum mx6_green_signal {
 	MX6_GREEN_IP,
+	MX6_GREEN_DOMAIN,
+	MX6_GREEN_IPREV,
 	MX6_GREEN_COUNT
 };
 
+struct mx6_auth_evidence {
+	int spf_done;
+	enum mx6_auth spf;	/* MAIL FROM identity, or HELO for the null sender */
+	int spf_is_helo;	/* spf is the HELO identity's result */
+	char spf_domain[MX6_DOMAIN_MAX];
+
+	int dkim_done;
+	size_t ndkim;
+	struct mx6_dkim_sig dkim[MX6_MAX_DKIM_SIGS];
+
+	int from_ok; /* exactly one author with a valid domain */
+	char from_domain[MX6_DOMAIN_MAX];
+
+	int dmarc_done;
+	int dmarc_record; /* a policy record was found */
+	enum mx6_auth dmarc;
+	enum mx6_dmarc_policy dmarc_policy;
+
+	int iprev_done;
+	enum mx6_auth iprev;
+	char iprev_name[256];
+
+	char domain[MX6_DOMAIN_MAX]; /* the authenticated domain, or "" */
+	int domain_temperror;	     /* a temporary error may have hidden one */
+};
+
 struct mx6_evidence {
-	int client_known;	 /* 0: the MTA gave no usable address */
-	int client_ipv6;	 /* native IPv6, not IPv4-mapped */
+	int client_known; /* 0: the MTA gave no usable address */
+	int client_ipv6;  /* native IPv6, not IPv4-mapped */
 	struct mx6_addr client;
 	struct mx6_signal ip_whitelist;
+	struct mx6_signal auth_fail;
+	const char *auth_fail_reason;
+	struct mx6_signal domain_whitelist;
 	struct mx6_signal green[MX6_GREEN_COUNT];
+	struct mx6_auth_evidence auth;
 };
 
 /* Reason tokens as they appear in logs and X-MX6-Verdict. */

@@ -22,6 +22,8 @@
 
 static const char *const green_reasons[MX6_GREEN_COUNT] = {
 	[MX6_GREEN_IP] = "ip_greenlist",
+	[MX6_GREEN_DOMAIN] = "domain_greenlist",
+	[MX6_GREEN_IPREV] = "iprev",
 };
 
 const char *mx6_green_signal_reason(enum mx6_green_signal sig)
@@ -51,11 +53,54 @@ static int is_pending(const struct mx6_signal *sig, enum mx6_stage stage)
 	return sig->state == MX6_SIG_PENDING && stage != MX6_STAGE_EOM;
 }
 
+/* The DKIM result worth reporting: a pass if any, else the first one's. */
+static enum mx6_auth dkim_summary(const struct mx6_auth_evidence *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ndkim; i++)
+		if (a->dkim[i].result == MX6_AUTH_PASS)
+			return MX6_AUTH_PASS;
+	return a->ndkim > 0 ? a->dkim[0].result : MX6_AUTH_NONE;
+}
+
+/* Why nothing vouched: the authentication results known so far. */
+static void add_auth_facts(struct mx6_verdict *v, const struct mx6_auth_evidence *a)
+{
+	char fact[64];
+
+	if (a->spf_done) {
+		snprintf(fact, sizeof(fact), "spf:%s", mx6_auth_name(a->spf));
+		add_reason(v, fact);
+	}
+	if (a->dkim_done) {
+		snprintf(fact, sizeof(fact), "dkim:%s", mx6_auth_name(dkim_summary(a)));
+		add_reason(v, fact);
+	}
+	if (a->dmarc_done) {
+		snprintf(fact, sizeof(fact), "dmarc:%s", mx6_auth_name(a->dmarc));
+		add_reason(v, fact);
+	}
+	if (a->iprev_done) {
+		snprintf(fact, sizeof(fact), "iprev:%s", mx6_auth_name(a->iprev));
+		add_reason(v, fact);
+	}
+}
+
+static void unknown(struct mx6_verdict *v, const struct mx6_evidence *ev,
+		    const char *why, int temperror)
+{
+	v->class = MX6_CLASS_UNKNOWN;
+	v->temperror = temperror;
+	add_reason(v, why);
+	add_auth_facts(v, &ev->auth);
+}
+
 void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 		const struct mx6_evidence *ev, enum mx6_stage stage,
 		struct mx6_verdict *v)
 {
-	int pending = 0, temperror = 0;
+	int pending = 0, temperror = 0, authfail_pending;
 	size_t i;
 
 	(void)cfg;
@@ -84,6 +129,29 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	if (ev->ip_whitelist.state == MX6_SIG_TEMPERR)
 		temperror = 1;
 
+	/* Step 3: a forgery is unknown, whatever the greenlists say. */
+	if (ev->auth_fail.state == MX6_SIG_YES) {
+		unknown(v, ev, "auth-fail", 0);
+		return;
+	}
+	authfail_pending = is_pending(&ev->auth_fail, stage);
+
+	/* Step 4: authenticated domain on the domain whitelist. */
+	if (ev->domain_whitelist.state == MX6_SIG_YES) {
+		if (authfail_pending) {
+			v->class = MX6_CLASS_PENDING;
+			return;
+		}
+		v->class = MX6_CLASS_TRUSTED;
+		add_reason(v, "domain_whitelist");
+		set_source(v, &ev->domain_whitelist);
+		return;
+	}
+	if (is_pending(&ev->domain_whitelist, stage))
+		pending = 1;
+	else if (ev->domain_whitelist.state == MX6_SIG_TEMPERR)
+		temperror = 1;
+
 	/* Step 6: greenlist signals; every match is reported. */
 	for (i = 0; i < MX6_GREEN_COUNT; i++) {
 		const struct mx6_signal *sig = &ev->green[i];
@@ -98,7 +166,14 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 		}
 	}
 	if (v->reasons[0] != '\0') {
-		v->class = MX6_CLASS_GREEN;
+		/* A pending whitelist could still make it trusted, a pending
+		 * authentication failure unknown. */
+		v->class = pending || authfail_pending ? MX6_CLASS_PENDING : MX6_CLASS_GREEN;
+		if (v->class == MX6_CLASS_PENDING) {
+			v->reasons[0] = '\0';
+			v->source_list = NULL;
+			v->source_line = 0;
+		}
 		return;
 	}
 	if (pending) {
@@ -107,9 +182,7 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	}
 
 	/* Step 7. */
-	v->class = MX6_CLASS_UNKNOWN;
-	v->temperror = temperror;
-	add_reason(v, temperror ? "temperror" : "unlisted");
+	unknown(v, ev, temperror ? "temperror" : "unlisted", temperror);
 }
 
 enum mx6_action mx6_action_for(enum mx6_mode mode, enum mx6_class cls)

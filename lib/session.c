@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "authres.h"
+#include "gather.h"
 #include "log.h"
 #include "session.h"
 #include "util.h"
@@ -60,6 +61,7 @@ struct mx6_session {
 	char authres[MX6_AUTHRES_MAX];
 	char verdict_header[MX6_REASONS_MAX + 512];
 	int failed; /* an internal error hit this message: fail safe at EOM */
+	struct mx6_gather gather;
 };
 
 static void reset_message(struct mx6_session *s)
@@ -78,6 +80,7 @@ static void reset_message(struct mx6_session *s)
 	s->authres[0] = '\0';
 	s->verdict_header[0] = '\0';
 	s->failed = 0;
+	mx6_gather_reset(&s->gather);
 }
 
 struct mx6_session *mx6_session_new(struct mx6_config *cfg)
@@ -98,6 +101,7 @@ void mx6_session_free(struct mx6_session **s)
 {
 	if (*s == NULL)
 		return;
+	mx6_gather_reset(&(*s)->gather);
 	mx6_config_unref(&(*s)->cfg);
 	free((*s)->ours);
 	free((*s)->deletes);
@@ -116,20 +120,6 @@ static void copy_field(char *dst, size_t len, const char *src)
 			*p = '?';
 }
 
-static enum mx6_sig_state list_signal(const struct mx6_ip_source *src,
-				      const struct mx6_addr *addr, struct mx6_signal *sig)
-{
-	sig->list = NULL;
-	sig->line = 0;
-	if (src->list == NULL)
-		return sig->state = MX6_SIG_OFF;
-	if (mx6_iplist_lookup(src->list, addr, &sig->line)) {
-		sig->list = src->path;
-		return sig->state = MX6_SIG_YES;
-	}
-	return sig->state = MX6_SIG_NO;
-}
-
 enum mx6_step mx6_session_connect(struct mx6_session *s,
 				  const struct mx6_connect_info *info)
 {
@@ -142,25 +132,32 @@ enum mx6_step mx6_session_connect(struct mx6_session *s,
 		s->ev.client_ipv6 = !mx6_addr_is_ipv4(info->client);
 		mx6_addr_format(info->client, s->client_text);
 	}
-	if (s->ev.client_ipv6 && s->mode != MX6_MODE_OFF) {
-		list_signal(&s->cfg->ip_whitelist, &s->ev.client, &s->ev.ip_whitelist);
-		list_signal(&s->cfg->ip_greenlist, &s->ev.client, &s->ev.green[MX6_GREEN_IP]);
-	}
+	mx6_gather_connect(s->cfg, s->ev.client_ipv6 && s->mode != MX6_MODE_OFF, &s->ev);
 	return MX6_STEP_CONTINUE;
 }
 
 enum mx6_step mx6_session_helo(struct mx6_session *s, const char *helo)
 {
 	copy_field(s->helo, sizeof(s->helo), helo);
+	mx6_gather_helo(s->cfg, &s->ev, s->helo);
 	return MX6_STEP_CONTINUE;
 }
 
 enum mx6_step mx6_session_mail(struct mx6_session *s, const char *sender,
 			       const char *auth_authen)
 {
+	char bare[sizeof(s->sender)];
+	size_t len;
+
 	(void)auth_authen;
 	reset_message(s);
 	copy_field(s->sender, sizeof(s->sender), sender);
+	/* The MTA passes "<a@example.org>"; SPF wants the address itself. */
+	mx6_strlcpy(bare, s->sender[0] == '<' ? s->sender + 1 : s->sender, sizeof(bare));
+	len = strlen(bare);
+	if (len > 0 && bare[len - 1] == '>')
+		bare[len - 1] = '\0';
+	mx6_gather_mail(s->cfg, &s->ev, &s->gather, s->helo, bare);
 	return MX6_STEP_CONTINUE;
 }
 
@@ -296,23 +293,20 @@ enum mx6_step mx6_session_header(struct mx6_session *s, const char *name,
 		    remember_ours(s, s->authres_headers) < 0)
 			s->failed = 1;
 	}
+	mx6_gather_header(s->cfg, &s->ev, &s->gather, name, value);
 	return MX6_STEP_CONTINUE;
 }
 
 enum mx6_step mx6_session_eoh(struct mx6_session *s)
 {
-	(void)s;
+	mx6_gather_eoh(&s->gather);
 	return MX6_STEP_CONTINUE;
 }
 
 enum mx6_step mx6_session_body(struct mx6_session *s, const unsigned char *chunk,
 			       size_t len)
 {
-	(void)s;
-	(void)chunk;
-	(void)len;
-	/* No evidence is taken from the body yet. */
-	return MX6_STEP_SKIP;
+	return mx6_gather_body(&s->gather, chunk, len) ? MX6_STEP_CONTINUE : MX6_STEP_SKIP;
 }
 
 /* Deletions for forged headers, highest index first within each name. */
@@ -383,6 +377,7 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 			     "X-MX6-Verdict=%u Authentication-Results=%zu",
 			     s->queue_id, s->client_text, actions_r->ndelete,
 			     s->verdict_headers, s->nours);
+	mx6_gather_eom(s->cfg, &s->ev, &s->gather);
 	decide(s, MX6_STAGE_EOM);
 	if (s->verdict.class == MX6_CLASS_NONE)
 		return MX6_STEP_ACCEPT;

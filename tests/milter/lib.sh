@@ -133,12 +133,31 @@ t_user() {
 	if [ "$(id -u)" = 0 ]; then echo root; else id -un; fi
 }
 
-# t_base_conf: lines every test config starts with.
+# What the offline resolver of t_base_conf lets authentication find for a
+# t_msg message from <a@example.org>: the Authentication-Results value as
+# mtclient prints it, its reply lines at end of message and at RCPT, and
+# the reasons of an unknown verdict at end of message.
+T_AR='Authentication-Results: mx.test;\n\tspf=none smtp.mailfrom=example.org;\n\tdkim=none;\n\tdmarc=none header.from=example.org'
+T_AR_L1='Authentication-Results: mx.test;'
+T_AR_L2='  spf=none smtp.mailfrom=example.org;'
+T_AR_L3='  dkim=none;'
+T_AR_L4='  dmarc=none header.from=example.org'
+T_AR_RCPT_L2='  spf=none smtp.mailfrom=example.org'
+T_REASONS='unlisted,spf:none,dkim:none,dmarc:none'
+
+# t_base_conf: lines every test config starts with ($T_BASE_LINES of them).
+# The resolver gets a
+# local zone that answers every name with NXDOMAIN at once, so SPF, DKIM,
+# DMARC run for real and find nothing; iprev is off.
+T_BASE_LINES=5
 t_base_conf() {
+	printf 'server:\n  local-zone: "." static\n' >"$T_DIR/offline.conf"
 	cat <<EOF
 # written by tests/milter/$t_name.sh
 user = $(t_user)
 authserv_id = mx.test
+iprev = no
+dns_unbound_conf = offline.conf
 EOF
 }
 

@@ -8,7 +8,7 @@
 t_begin "listener modes and client classes"
 
 DEFER='450 4.7.26 Not accepted over IPv6: message must pass SPF or DKIM or come from a known sender; please retry over IPv4'
-AR0='insheader 0 Authentication-Results: mx.test; none'
+AR0="insheader 0 $T_AR"
 
 cat >"$T_DIR/wl.txt" <<'EOF'
 # whitelist (the entry is on line 2)
@@ -128,7 +128,7 @@ t_count 2 "reply: $DEFER" "default defer_reply for each recipient"
 t_noline "rcpt: continue"
 t_nomatch '^eom: (accept|continue|reject|tempfail|discard|reply)$' "no end of message for a deferred message"
 t_log_has "log line for the deferral" "QID123: client=[2001:db8::66]" "helo=mx.example.org" \
-	"from=<a@example.org>" "listener=mta-v6" "class=unknown" "action=defer" "reasons=unlisted" \
+	"from=<a@example.org>" "listener=mta-v6" "class=unknown" "action=defer" "reasons=unlisted,spf:none" \
 	'reply="450 4.7.26"'
 
 t_section "unknown IPv6 client, default listener: defensive"
@@ -147,7 +147,8 @@ t_line "rcpt: continue"
 t_line "body: skip" "mx6: body skipped"
 t_line "eom: reply"
 t_order "eom: reply" "reply: 550-5.7.26 MX6: please retry this message over IPv4" \
-	"reply: 550 5.7.26 Authentication-Results: mx.test; none"
+	"reply: 550-5.7.26 $T_AR_L1" "reply: 550-5.7.26 $T_AR_L2" "reply: 550-5.7.26 $T_AR_L3" \
+	"reply: 550 5.7.26 $T_AR_L4"
 t_nomatch '^(insheader|addheader)' "mx6 reject: no header added"
 t_log_has "log: mx6 reject" "QIDMX6: " "listener=mta-mx6" "class=unknown" 'reply="550 5.7.26"'
 
@@ -181,12 +182,12 @@ t_line "reply: $DEFER"
 t_section "unknown IPv6 client, report listener"
 t_msg -n mta-report 2001:db8::66 | t_session v6-report
 t_line "rcpt: continue"
-t_line "insheader 0 X-MX6-Verdict: unknown would-defer; reason=unlisted"
+t_line "insheader 0 X-MX6-Verdict: unknown would-defer; reason=$T_REASONS"
 t_line "eom: accept"
 
 t_section "unknown IPv6 client, report listener by address"
 t_msg -a 2001:db8::27 2001:db8::66 | t_session v6-report-addr
-t_line "insheader 0 X-MX6-Verdict: unknown would-defer; reason=unlisted"
+t_line "insheader 0 X-MX6-Verdict: unknown would-defer; reason=$T_REASONS"
 t_line "eom: accept"
 
 t_section "unknown IPv6 client, off listener: like IPv4"
@@ -203,7 +204,9 @@ t_section "two messages in one connection (RSET between)"
 	printf 'abort\nmail <c@example.org>\nrcpt <d@example.net>\ndata\nheader Subject: two\neoh\nbody x\neom\nquit\n'
 } | t_session v6-two-messages
 t_count 2 "eom: accept"
-t_count 2 "$AR0" "both messages get Authentication-Results"
+t_count 1 "$AR0" "the first message gets Authentication-Results"
+t_count 1 "insheader 0 Authentication-Results: mx.test;\\n\\tspf=none smtp.mailfrom=example.org;\\n\\tdkim=none;\\n\\tdmarc=permerror (no single RFC5322.From domain)" \
+	"the second, without From, its own (dmarc=permerror)"
 
 t_stop
 t_check "SIGTERM: exit status 0 (got $T_STATUS)" [ "$T_STATUS" = 0 ]
@@ -234,7 +237,8 @@ t_start "$T_DIR/mx6.conf"
 t_msg 2001:db8::66 | t_session v6-default-mx6
 t_line "rcpt: continue"
 t_order "eom: reply" "reply: 550-5.7.26 MX6: please retry this message over IPv4" \
-	"reply: 550-5.7.26 Authentication-Results: mx.test; none" \
+	"reply: 550-5.7.26 $T_AR_L1" "reply: 550-5.7.26 $T_AR_L2" "reply: 550-5.7.26 $T_AR_L3" \
+	"reply: 550-5.7.26 $T_AR_L4" \
 	"reply: 550 5.7.26 See https://mx.test/ipv6-senders"
 t_msg 192.0.2.66 | t_session v4-default-mx6
 t_line "eom: accept" "IPv4 under default mx6: accepted"

@@ -14,8 +14,8 @@ write() {
 	cat >"$1.new" && mv "$1.new" "$1"
 }
 
-# conf [EXTRA-LINE...]: the config (base 3 lines, whitelist line 4,
-# listener line 5, extra lines from 6).
+# conf [EXTRA-LINE...]: the config (the base lines, then the whitelist,
+# the listener, then the extra lines).
 conf() {
 	{
 		t_base_conf
@@ -74,7 +74,8 @@ t_section "invalid configuration on SIGHUP: logged, old configuration kept"
 conf 'default_mode = paranoid'
 t_log_mark
 t_signal HUP
-t_log_has "reload error names milter.conf:6" "$T_DIR/milter.conf:6: "
+_ln=$((T_BASE_LINES + 3))
+t_log_has "reload error names milter.conf:$_ln" "$T_DIR/milter.conf:$_ln: "
 t_running "daemon survived an invalid configuration"
 expect 2001:db8::99 trusted 0
 expect 2001:db8::77 deferred 0

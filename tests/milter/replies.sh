@@ -28,16 +28,16 @@ t_section "reply_authres = all with registration_url: defensive defer"
 t_start "$(conf all-url 'reply_authres = all' "registration_url = $URL")"
 t_msg 2001:db8::66 | t_session defer-all-url
 t_order "rcpt: reply" "reply: 450-4.7.26 $DEFER_TEXT" \
-	"reply: 450-4.7.26 Authentication-Results: mx.test; none" \
+	"reply: 450-4.7.26 $T_AR_L1" "reply: 450-4.7.26 $T_AR_RCPT_L2" \
 	"reply: 450 4.7.26 See $URL"
 _n=$(grep -c '^reply: ' "$T_OUT")
-t_check "three reply lines (got $_n)" [ "$_n" = 3 ]
+t_check "four reply lines: text, AR as known at RCPT (two lines), URL (got $_n)" [ "$_n" = 4 ]
 
 t_section "reply_authres = all without registration_url"
 t_start "$(conf all 'reply_authres = all')"
 t_msg 2001:db8::66 | t_session defer-all
 t_order "rcpt: reply" "reply: 450-4.7.26 $DEFER_TEXT" \
-	"reply: 450 4.7.26 Authentication-Results: mx.test; none"
+	"reply: 450-4.7.26 $T_AR_L1" "reply: 450 4.7.26 $T_AR_RCPT_L2"
 
 t_section "default reply_authres (mx6) with registration_url: defer has the URL only"
 t_start "$(conf url "registration_url = $URL")"
@@ -83,7 +83,8 @@ t_order "rcpt: reply" "reply: 450-4.7.26 line one" "reply: 450-4.7.26 line two" 
 	"reply: 450-4.7.26 line three" "reply: 450 4.7.26 See $URL"
 t_msg -n mta-mx6 2001:db8::66 | t_session ml-mx6
 t_order "eom: reply" "reply: 554-5.7.26 MX6 go" "reply: 554-5.7.26 use IPv4" \
-	"reply: 554-5.7.26 Authentication-Results: mx.test; none" "reply: 554 5.7.26 See $URL"
+	"reply: 554-5.7.26 $T_AR_L1" "reply: 554-5.7.26 $T_AR_L2" "reply: 554-5.7.26 $T_AR_L3" \
+	"reply: 554-5.7.26 $T_AR_L4" "reply: 554 5.7.26 See $URL"
 
 t_section "32 configured lines plus AR and URL stay within 32 lines, URL last"
 _v='450 4.7.26 l1'
@@ -115,10 +116,10 @@ _out=$("$MX6_MILTER" -n -c "$c" 2>&1)
 _st=$?
 t_check "-n accepts a 32-line reply (exit $_st${_out:+: $_out})" [ "$_st" = 0 ]
 
-# invalid DESC LINE-NUMBER CONFIG-LINE...
+# invalid DESC N CONFIG-LINE...: the error is on the Nth line after the base.
 invalid() {
 	_d=$1
-	_ln=$2
+	_ln=$((T_BASE_LINES + $2))
 	shift 2
 	_c=$(conf invalid "$@")
 	_out=$("$MX6_MILTER" -n -c "$_c" 2>&1)
@@ -132,21 +133,21 @@ invalid() {
 }
 
 t_section "mx6-milter -n: invalid configurations"
-invalid "450 with 5.7.1" 4 'defer_reply = 450 5.7.1 mismatched class'
-invalid "550 with 4.7.26 (mx6_reply)" 5 'default_mode = mx6' 'mx6_reply = 550 4.7.26 mismatched'
-invalid "250 code" 4 'defer_reply = 250 2.0.0 ok'
-invalid "no enhanced code" 4 'defer_reply = 450 not accepted'
-invalid "defer_reply_temperror 451 5.4.3" 4 'defer_reply_temperror = 451 5.4.3 mismatched'
+invalid "450 with 5.7.1" 1 'defer_reply = 450 5.7.1 mismatched class'
+invalid "550 with 4.7.26 (mx6_reply)" 2 'default_mode = mx6' 'mx6_reply = 550 4.7.26 mismatched'
+invalid "250 code" 1 'defer_reply = 250 2.0.0 ok'
+invalid "no enhanced code" 1 'defer_reply = 450 not accepted'
+invalid "defer_reply_temperror 451 5.4.3" 1 'defer_reply_temperror = 451 5.4.3 mismatched'
 _v='450 4.7.26 l1'
 _i=2
 while [ $_i -le 33 ]; do _v="$_v\\nl$_i"; _i=$((_i + 1)); done
-invalid "a 33-line reply" 4 "defer_reply = $_v"
-invalid "an unknown key" 5 'default_mode = defensive' 'frobnicate = yes'
-invalid "a duplicate scalar key (authserv_id, first on line 3)" 4 'authserv_id = mx2.test'
-invalid "a bad mode" 4 'default_mode = paranoid'
-invalid "a bad listener mode" 4 'listener = mta-v6 paranoid'
-invalid "bad reply_authres" 4 'reply_authres = sometimes'
-invalid "a missing ip_whitelist" 4 'ip_whitelist = does-not-exist.txt'
+invalid "a 33-line reply" 1 "defer_reply = $_v"
+invalid "an unknown key" 2 'default_mode = defensive' 'frobnicate = yes'
+invalid "a duplicate scalar key (authserv_id, first on line 3)" 1 'authserv_id = mx2.test'
+invalid "a bad mode" 1 'default_mode = paranoid'
+invalid "a bad listener mode" 1 'listener = mta-v6 paranoid'
+invalid "bad reply_authres" 1 'reply_authres = sometimes'
+invalid "a missing ip_whitelist" 1 'ip_whitelist = does-not-exist.txt'
 
 t_section "mx6-milter -n: errors in a list name the list file and line"
 printf '2001:db8::1\nnot-an-address\n' >"$T_DIR/badlist.txt"
@@ -172,7 +173,8 @@ else
 	t_stop_quiet
 fi
 sed 's/^/  | /' "$T_DIR/refuse.log"
-t_check "the start error names $c:4" grep -Fq "$c:4: " "$T_DIR/refuse.log"
+_ln=$((T_BASE_LINES + 1))
+t_check "the start error names $c:$_ln" grep -Fq "$c:$_ln: " "$T_DIR/refuse.log"
 t_check "no socket left behind" [ ! -S "$T_SOCK" ]
 
 t_done

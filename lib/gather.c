@@ -1,0 +1,262 @@
+/*
+ * NAME
+ *	gather 3
+ * SUMMARY
+ *	evidence gatherers: turn what the MTA says into signals
+ * SYNOPSIS
+ *	See gather.h.
+ * DESCRIPTION
+ *	The authenticated domain (SPEC 3 step 4) is the RFC5322.From domain
+ *	when DMARC passes; when the domain publishes no DMARC record, it is
+ *	the From domain if a passing DKIM signature or a passing SPF
+ *	identity is aligned with it (relaxed). A temporary error on the way
+ *	is remembered: it may have hidden an authenticated domain, so a
+ *	domain list that could not be consulted is a temporary error too,
+ *	never a plain "not listed".
+ */
+#include "autoconf.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+#include "dmarc.h"
+#include "gather.h"
+#include "iprev.h"
+#include "util.h"
+
+static void list_signal(const struct mx6_ip_source *src, const struct mx6_addr *addr,
+			struct mx6_signal *sig)
+{
+	sig->list = NULL;
+	sig->line = 0;
+	if (src->list == NULL)
+		sig->state = MX6_SIG_OFF;
+	else if (mx6_iplist_lookup(src->list, addr, &sig->line)) {
+		sig->list = src->path;
+		sig->state = MX6_SIG_YES;
+	} else {
+		sig->state = MX6_SIG_NO;
+	}
+}
+
+static enum mx6_sig_state configured(const struct mx6_domain_source *src)
+{
+	return src->set != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
+}
+
+void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev)
+{
+	struct mx6_auth_evidence *a = &ev->auth;
+
+	if (!decides)
+		return;
+	list_signal(&cfg->ip_whitelist, &ev->client, &ev->ip_whitelist);
+	list_signal(&cfg->ip_greenlist, &ev->client, &ev->green[MX6_GREEN_IP]);
+	ev->auth_fail.state = MX6_SIG_PENDING;
+	ev->domain_whitelist.state = configured(&cfg->domain_whitelist);
+	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
+	ev->green[MX6_GREEN_IPREV].state =
+		cfg->iprev == MX6_IPREV_GREENLIST ? MX6_SIG_PENDING : MX6_SIG_OFF;
+	if (cfg->iprev != MX6_IPREV_NO) {
+		a->iprev = mx6_iprev_check(cfg->dns, &ev->client, MX6_IPREV_MAX_NAMES,
+					   a->iprev_name, sizeof(a->iprev_name));
+		a->iprev_done = 1;
+	}
+}
+
+void mx6_gather_helo(const struct mx6_config *cfg, struct mx6_evidence *ev, const char *helo)
+{
+	struct mx6_signal *sig = &ev->green[MX6_GREEN_IPREV];
+	const struct mx6_auth_evidence *a = &ev->auth;
+
+	if (cfg->iprev != MX6_IPREV_GREENLIST || !a->iprev_done)
+		return;
+	if (a->iprev == MX6_AUTH_TEMPERROR)
+		sig->state = MX6_SIG_TEMPERR;
+	else if (a->iprev == MX6_AUTH_PASS && helo != NULL && strcasecmp(a->iprev_name, helo) == 0)
+		sig->state = MX6_SIG_YES;
+	else
+		sig->state = MX6_SIG_NO;
+}
+
+void mx6_gather_reset(struct mx6_gather *g)
+{
+	mx6_dkim_verify_free(&g->dkim);
+	memset(g, 0, sizeof(*g));
+}
+
+void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		     struct mx6_gather *g, const char *helo, const char *sender)
+{
+	struct mx6_auth_evidence *a = &ev->auth;
+	char domain[MX6_DOMAIN_MAX];
+
+	mx6_gather_reset(g);
+	if (ev->auth_fail.state == MX6_SIG_OFF)
+		return; /* nothing is decided for this client */
+	g->active = 1;
+	/* Forget the previous message; connection facts (iprev) stay. */
+	a->spf_done = a->dkim_done = a->dmarc_done = a->from_ok = a->dmarc_record = 0;
+	a->ndkim = 0;
+	a->domain[0] = '\0';
+	a->domain_temperror = 0;
+	ev->auth_fail.state = MX6_SIG_PENDING;
+	ev->auth_fail_reason = NULL;
+	ev->domain_whitelist.state = configured(&cfg->domain_whitelist);
+	ev->domain_whitelist.list = NULL;
+	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
+	ev->green[MX6_GREEN_DOMAIN].list = NULL;
+
+	if (mx6_address_domain(sender, domain, sizeof(domain)) == 0) {
+		a->spf = mx6_spf_check(cfg->spf, &ev->client, helo, sender, MX6_SPF_MAILFROM,
+				       NULL, 0);
+		a->spf_is_helo = 0;
+		mx6_strlcpy(a->spf_domain, domain, sizeof(a->spf_domain));
+	} else {
+		/* Null sender (or no usable domain): the HELO identity speaks. */
+		a->spf = mx6_spf_check(cfg->spf, &ev->client, helo, "", MX6_SPF_MAILFROM, NULL, 0);
+		a->spf_is_helo = 1;
+		mx6_strlcpy(a->spf_domain, helo != NULL ? helo : "", sizeof(a->spf_domain));
+	}
+	a->spf_done = 1;
+	if (a->spf == MX6_AUTH_FAIL) {
+		ev->auth_fail.state = MX6_SIG_YES;
+		ev->auth_fail_reason = "spf";
+	}
+}
+
+void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		       struct mx6_gather *g, const char *name, const char *value)
+{
+	struct mx6_auth_evidence *a = &ev->auth;
+
+	if (!g->active)
+		return;
+	if (strcasecmp(name, "From") == 0 && g->from_headers++ == 0) {
+		char addr[MX6_ADDRESS_MAX];
+
+		a->from_ok = mx6_address_from_header(value, addr, sizeof(addr), a->from_domain,
+						     sizeof(a->from_domain)) == 0;
+	}
+	if (strcasecmp(name, "DKIM-Signature") == 0)
+		g->dkim_signatures++;
+	if (g->dkim_broken)
+		return;
+	if (g->dkim == NULL && (g->dkim = mx6_dkim_verify_new(cfg->dkim)) == NULL) {
+		g->dkim_broken = 1;
+		return;
+	}
+	if (mx6_dkim_verify_header(g->dkim, name, value != NULL ? value : "") < 0)
+		g->dkim_broken = 1;
+}
+
+void mx6_gather_eoh(struct mx6_gather *g)
+{
+	if (g->active && g->dkim != NULL && !g->dkim_broken && mx6_dkim_verify_eoh(g->dkim) < 0)
+		g->dkim_broken = 1;
+}
+
+int mx6_gather_body(struct mx6_gather *g, const unsigned char *chunk, size_t len)
+{
+	/* Without a signature nothing in the body can be evidence. */
+	if (!g->active || g->dkim == NULL || g->dkim_broken || g->dkim_signatures == 0)
+		return 0;
+	if (mx6_dkim_verify_body(g->dkim, chunk, len) < 0) {
+		g->dkim_broken = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int any_dkim(const struct mx6_auth_evidence *a, enum mx6_auth result,
+		    const char *aligned_with)
+{
+	size_t i;
+
+	for (i = 0; i < a->ndkim; i++)
+		if (a->dkim[i].result == result &&
+		    (aligned_with == NULL || mx6_domains_aligned(a->dkim[i].domain, aligned_with, 0)))
+			return 1;
+	return 0;
+}
+
+/* DMARC and the authenticated domain, once DKIM is known. */
+static void authenticate_domain(const struct mx6_config *cfg, struct mx6_auth_evidence *a)
+{
+	struct mx6_dmarc_record rec;
+	int aligned_pass;
+
+	a->dmarc_done = 1;
+	if (!a->from_ok) {
+		a->dmarc = MX6_AUTH_PERMERROR;
+		return;
+	}
+	switch (mx6_dmarc_lookup(cfg->dns, a->from_domain, &rec)) {
+	case MX6_DNS_OK:
+		a->dmarc_record = 1;
+		a->dmarc = mx6_dmarc_evaluate(&rec, a->from_domain, a->spf, a->spf_domain,
+					      a->dkim, a->ndkim, &a->dmarc_policy);
+		if (a->dmarc == MX6_AUTH_PASS)
+			mx6_strlcpy(a->domain, a->from_domain, sizeof(a->domain));
+		a->domain_temperror = a->dmarc == MX6_AUTH_TEMPERROR;
+		return;
+	case MX6_DNS_TEMPFAIL:
+		a->dmarc = MX6_AUTH_TEMPERROR;
+		a->domain_temperror = 1;
+		return;
+	case MX6_DNS_NXDOMAIN:
+	case MX6_DNS_NODATA:
+		break;
+	}
+	a->dmarc = MX6_AUTH_NONE;
+	aligned_pass = any_dkim(a, MX6_AUTH_PASS, a->from_domain) ||
+		       (a->spf == MX6_AUTH_PASS && mx6_domains_aligned(a->spf_domain, a->from_domain, 0));
+	if (aligned_pass)
+		mx6_strlcpy(a->domain, a->from_domain, sizeof(a->domain));
+	else
+		a->domain_temperror = a->spf == MX6_AUTH_TEMPERROR ||
+				      any_dkim(a, MX6_AUTH_TEMPERROR, NULL);
+}
+
+static void domain_signal(const struct mx6_domain_source *src,
+			  const struct mx6_auth_evidence *a, struct mx6_signal *sig)
+{
+	sig->list = NULL;
+	sig->line = 0;
+	if (src->set == NULL)
+		sig->state = MX6_SIG_OFF;
+	else if (a->domain[0] != '\0' && mx6_domainset_lookup(src->set, a->domain, &sig->line)) {
+		sig->state = MX6_SIG_YES;
+		sig->list = src->path;
+	} else {
+		sig->state = a->domain[0] == '\0' && a->domain_temperror ? MX6_SIG_TEMPERR
+									 : MX6_SIG_NO;
+	}
+}
+
+void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		    struct mx6_gather *g)
+{
+	struct mx6_auth_evidence *a = &ev->auth;
+
+	if (!g->active)
+		return;
+	if (g->from_headers != 1)
+		a->from_ok = 0; /* none, or several From headers: no single author */
+	a->ndkim = 0;
+	if (g->dkim != NULL && !g->dkim_broken && g->dkim_signatures > 0)
+		a->ndkim = mx6_dkim_verify_eom(g->dkim, a->dkim, MX6_MAX_DKIM_SIGS);
+	a->dkim_done = 1;
+	authenticate_domain(cfg, a);
+	if (ev->auth_fail.state != MX6_SIG_YES) {
+		if (a->dmarc == MX6_AUTH_FAIL && a->dmarc_policy != MX6_DMARC_NONE) {
+			ev->auth_fail.state = MX6_SIG_YES;
+			ev->auth_fail_reason = "dmarc";
+		} else {
+			ev->auth_fail.state = MX6_SIG_NO;
+		}
+	}
+	domain_signal(&cfg->domain_whitelist, a, &ev->domain_whitelist);
+	domain_signal(&cfg->domain_greenlist, a, &ev->green[MX6_GREEN_DOMAIN]);
+}

@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	gather 3h
+ * SUMMARY
+ *	evidence gatherers: turn what the MTA says into signals
+ * SYNOPSIS
+ *	#include "gather.h"
+ * DESCRIPTION
+ *	The session calls one gatherer per SMTP stage; each looks things up
+ *	(lists, DNS through the snapshot's resolver) and writes facts and
+ *	signal states into the evidence. Gatherers never decide: that is
+ *	mx6_decide()'s job.
+ *
+ *	mx6_gather_connect() sets the connection facts for an IPv6 client in
+ *	a mode that decides: IP lists, iprev (iprev != no), and the initial
+ *	state (off or pending) of every other signal. It does nothing for
+ *	other clients. mx6_gather_helo() settles the iprev greenlist signal
+ *	(the confirmed name must equal HELO). mx6_gather_mail() forgets the
+ *	previous message's authentication, checks SPF for the MAIL FROM
+ *	identity (HELO for the null sender) and sets auth_fail for an SPF
+ *	fail. mx6_gather_header()/_eoh()/_body() feed DKIM and pick the From
+ *	header; _body() returns 1 while the body is still needed, 0 when
+ *	the rest can be skipped. mx6_gather_eom() finishes DKIM, evaluates
+ *	DMARC, determines the authenticated domain and settles the domain
+ *	signals and auth_fail.
+ *
+ *	All per-message state other than the evidence lives in a struct
+ *	mx6_gather, zeroed by the caller at first; mx6_gather_reset() frees
+ *	what it holds and zeroes it again (at MAIL, abort, end of session).
+ */
+#ifndef MX6_GATHER_H
+#define MX6_GATHER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "dkim.h"
+#include "evidence.h"
+
+struct mx6_gather {
+	int active;		     /* authentication runs for this message */
+	struct mx6_dkim_verify *dkim; /* NULL until the first header */
+	int dkim_broken;	     /* verification gave up: no DKIM evidence */
+	unsigned dkim_signatures;    /* DKIM-Signature headers seen */
+	unsigned from_headers;
+};
+
+void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev);
+void mx6_gather_helo(const struct mx6_config *cfg, struct mx6_evidence *ev, const char *helo);
+void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		     struct mx6_gather *g, const char *helo, const char *sender);
+void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		       struct mx6_gather *g, const char *name, const char *value);
+void mx6_gather_eoh(struct mx6_gather *g);
+int mx6_gather_body(struct mx6_gather *g, const unsigned char *chunk, size_t len);
+void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
+		    struct mx6_gather *g);
+void mx6_gather_reset(struct mx6_gather *g);
+
+#endif
