@@ -39,6 +39,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "version.h"
 
 #ifndef MX6_SYSCONFDIR
 #define MX6_SYSCONFDIR "/etc"
@@ -94,6 +95,7 @@ static void print_version(void)
 	printf("mx6-milter %s\n", PACKAGE_VERSION);
 	printf("libmilter %u.%u.%u (milter protocol %d)\n", major, minor, patch,
 	       SMFI_PROT_VERSION);
+	mx6_print_library_versions(stdout);
 }
 
 /* Path of a unix-domain socket spec, or NULL for inet sockets. */

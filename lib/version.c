@@ -1,0 +1,31 @@
+/*
+ * NAME
+ *	version 3
+ * SUMMARY
+ *	versions of the libraries linked into libmx6
+ * SYNOPSIS
+ *	See version.h.
+ */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <libpsl.h>
+#include <opendkim/dkim.h>
+#include <spf2/spf.h>
+#include <unbound.h>
+
+#include "version.h"
+
+void mx6_print_library_versions(FILE *fp)
+{
+	uint32_t dkim = dkim_libversion();
+
+	fprintf(fp, "libunbound %s\n", ub_version());
+	fprintf(fp, "libspf2 %d.%d.%d (built against)\n", SPF_LIB_VERSION_MAJOR,
+		SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
+	fprintf(fp, "libopendkim %u.%u.%u\n", (unsigned)(dkim >> 24), (unsigned)((dkim >> 16) & 0xff),
+		(unsigned)((dkim >> 8) & 0xff));
+	fprintf(fp, "libpsl %s\n", psl_get_version());
+}
