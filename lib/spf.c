@@ -48,17 +48,20 @@
  *	  labels on the left (RFC 7208 7.3); names that cannot exist (empty
  *	  or over-long labels) do not match.
  *
- *	- Record text. Before compiling, each record is checked and
- *	  rewritten where libspf2 deviates from RFC 7208: a "%" not starting
- *	  a valid escape is an error (libspf2 keeps it literally); CIDR
- *	  lengths with leading zeros are errors; "/0" is valid (libspf2
- *	  rejects it): ip4/ip6 "/0" becomes the two "/1" halves, and an
- *	  "a" or "mx" whose length for the client's family is 0 is marked so
- *	  that the layer makes any address of that family match; a "."
- *	  in an unknown modifier's name (valid) is replaced by "_"; and a
- *	  macro transformer %{xN} with N at least the number of parts
- *	  loses N, because libspf2 then drops the first character of the
- *	  value instead of using all parts (RFC 7208 7.3).
+ *	- Record text. Before compiling, each record is checked for what
+ *	  libspf2 lets through and rewritten where it deviates from RFC
+ *	  7208. Errors: a "%" not starting a valid macro-expand (libspf2
+ *	  keeps it literally); a domain-spec that does not end in a macro or
+ *	  a valid toplabel, or uses c, r or t (7.1); redirect= or exp= twice
+ *	  (6), or written as a mechanism; CIDR lengths with leading zeros.
+ *	  Rewrites: redirect= goes last (libspf2 runs it where it stands,
+ *	  6.1); a "." in an unknown modifier's name (valid) becomes "_";
+ *	  "/0" (valid, refused by libspf2): ip4/ip6 "/0" becomes the two "/1"
+ *	  halves, an "a" or "mx" whose length for the client's family is 0
+ *	  is marked so that the layer makes any address of that family
+ *	  match; a macro transformer %{xN} with N at least the number of
+ *	  parts loses N, because libspf2 then drops the first character of
+ *	  the value instead of using all parts (7.3).
  *
  *	- The marker for "/0" is a label made of a control character, which
  *	  no record, macro value or sanitised PTR name can contain: a sender
@@ -92,13 +95,13 @@
 #include "log.h"
 #include "spf.h"
 
-#define TERM_LIMIT 10	/* DNS-querying terms per check (RFC 7208 4.6.4) */
-#define VOID_LIMIT 2	/* void lookups per check (RFC 7208 4.6.4) */
-#define FOLLOW_LIMIT 10 /* address lookups per MX or PTR answer (4.6.4) */
-#define NAME_LEN 253	/* longest domain name in text form (RFC 7208 7.3) */
+#define TERM_LIMIT   10	 /* DNS-querying terms per check (RFC 7208 4.6.4) */
+#define VOID_LIMIT   2	 /* void lookups per check (RFC 7208 4.6.4) */
+#define FOLLOW_LIMIT 10	 /* address lookups per MX or PTR answer (4.6.4) */
+#define NAME_LEN     253 /* longest domain name in text form (RFC 7208 7.3) */
 
 /* Prefix of an expanded name whose "a" or "mx" term has CIDR length 0. */
-#define ZERO_CIDR_MARK "\x01."
+#define ZERO_CIDR_MARK	   "\x01."
 #define ZERO_CIDR_MARK_LEN 2
 
 #define EXPLANATION "not authorised by SPF"
@@ -281,9 +284,10 @@ static int usable_domain(const char *domain)
 	if (domain[0] == '[' || len > NAME_LEN + 1 || !printable(domain) ||
 	    strpbrk(domain, " @") != NULL)
 		return 0;
-	if (inet_pton(AF_INET, domain, addr) == 1 || inet_pton(AF_INET6, domain, addr) == 1)
+	if (inet_pton(AF_INET, domain, addr) == 1 ||
+	    inet_pton(AF_INET6, domain, addr) == 1)
 		return 0;
-	if (query_name(domain, name, sizeof(name)) < 0 || len > NAME_LEN + 1)
+	if (query_name(domain, name, sizeof(name)) < 0)
 		return 0;
 	return strchr(name, '.') != NULL;
 }
@@ -329,8 +333,8 @@ static int rr_add(struct check *c, SPF_dns_rr_t *rr, ns_type type, const char *d
 			return -1;
 		if (SPF_dns_rr_buf_realloc(rr, i, need) != SPF_E_SUCCESS)
 			return -2;
-		memcpy(type == ns_t_a ? (void *)&rr->rr[i]->a : (void *)&rr->rr[i]->aaaa, data,
-		       need);
+		memcpy(type == ns_t_a ? (void *)&rr->rr[i]->a : (void *)&rr->rr[i]->aaaa,
+		       data, need);
 		break;
 	case ns_t_mx:
 	case ns_t_ptr:
@@ -365,15 +369,15 @@ static int rr_add(struct check *c, SPF_dns_rr_t *rr, ns_type type, const char *d
 
 /* One step over a processing limit: libspf2 stops at a temporary error,
  * the check then reports permerror. */
-static SPF_dns_rr_t *over_limit(struct check *c, SPF_dns_server_t *layer, const char *domain,
-				ns_type type)
+static SPF_dns_rr_t *over_limit(struct check *c, SPF_dns_server_t *layer,
+				const char *domain, ns_type type)
 {
 	c->over_limit = 1;
 	return rr_status(layer, domain, type, TRY_AGAIN);
 }
 
-static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
-				  int should_cache)
+static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain,
+				  ns_type type, int should_cache)
 {
 	struct check *c = layer->hook;
 	struct mx6_dns_result res;
@@ -427,9 +431,11 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, n
 
 	if (status == MX6_DNS_TEMPFAIL) {
 		mx6_dns_result_free(&res);
-		if (follow == FOLLOW_PTR || follow == FOLLOW_CLIENT_NAME || client_name_ptr ||
-		    (type == ns_t_ptr && term))
-			return rr_status(layer, domain, type, HOST_NOT_FOUND); /* RFC 7208 5.5 */
+		/* RFC 7208 5.5: "ptr" skips the name or does not match; %{p}
+		 * becomes "unknown" (libspf2 ignores the error anyway). */
+		if (follow == FOLLOW_PTR || follow == FOLLOW_CLIENT_NAME ||
+		    client_name_ptr || (type == ns_t_ptr && term))
+			return rr_status(layer, domain, type, HOST_NOT_FOUND);
 		c->tempfail = 1;
 		problem(c, "temporary DNS error for %s/%s", name, SPF_strrrtype(type));
 		return rr_status(layer, domain, type, TRY_AGAIN);
@@ -440,7 +446,9 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, n
 		return NULL; /* libspf2 reports it through its error handler */
 	}
 	if (type == ns_t_mx || type == ns_t_ptr) {
-		c->follow = type == ns_t_mx ? FOLLOW_MX : term ? FOLLOW_PTR : FOLLOW_CLIENT_NAME;
+		c->follow = type == ns_t_mx ? FOLLOW_MX
+			    : term	    ? FOLLOW_PTR
+					    : FOLLOW_CLIENT_NAME;
 		c->follow_zero_cidr = zero_cidr && type == ns_t_mx;
 	}
 	limit = type == ns_t_ptr ? FOLLOW_LIMIT : res.count;
@@ -469,14 +477,16 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, n
 		for (i = 0; i < (unsigned)rr->num_rr; i++)
 			hit |= same_address(c, type, rr->rr[i]);
 		/* Any address matches under CIDR length 0. */
-		if (zero_cidr && !hit && c->family == (type == ns_t_a ? AF_INET : AF_INET6)) {
+		if (zero_cidr && !hit &&
+		    c->family == (type == ns_t_a ? AF_INET : AF_INET6)) {
 			if (type == ns_t_a)
 				rr->rr[0]->a = c->ipv4;
 			else
 				rr->rr[0]->aaaa = c->ipv6;
 		}
 		/* libspf2 stops following the answer there. */
-		if ((hit || zero_cidr) && (follow == FOLLOW_CLIENT_NAME || follow == FOLLOW_MX))
+		if ((hit || zero_cidr) &&
+		    (follow == FOLLOW_CLIENT_NAME || follow == FOLLOW_MX))
 			forget_follow(c);
 	}
 	return rr;
@@ -584,7 +594,8 @@ static unsigned macro_parts(const char *value, const char *delims, size_t ndelim
 	unsigned parts = 1;
 
 	for (; *value != '\0'; value++)
-		if (ndelims == 0 ? *value == '.' : memchr(delims, *value, ndelims) != NULL)
+		if (ndelims == 0 ? *value == '.'
+				 : memchr(delims, *value, ndelims) != NULL)
 			parts++;
 	return parts;
 }
@@ -654,7 +665,8 @@ static int put_macros(struct check *c, struct text *t, const char *s, size_t n,
 			want = ndigits > 4 ? 9999 : strtoul(digits, NULL, 10);
 		if (want > 0)
 			value = macro_value(c, s[i + 2], buf, sizeof(buf));
-		if (value != NULL && macro_parts(value, delims, (size_t)(end - delims)) <= want) {
+		if (value != NULL &&
+		    macro_parts(value, delims, (size_t)(end - delims)) <= want) {
 			put(t, s + i, 3);
 			put(t, after, (size_t)(end + 1 - after));
 		} else {
@@ -762,7 +774,8 @@ static int put_ip_term(struct text *t, const char *term, size_t n, size_t q, siz
 
 	if (len == NULL || rest < arg)
 		return 0;
-	if ((cidr = cidr_value(len, n - (size_t)(len - term), family == AF_INET ? 32 : 128)) < 0)
+	if ((cidr = cidr_value(len, n - (size_t)(len - term),
+			       family == AF_INET ? 32 : 128)) < 0)
 		return -1;
 	if (cidr != 0 || rest - arg >= sizeof(buf))
 		return 0;
@@ -824,7 +837,8 @@ static int put_address_term(struct check *c, struct text *t, const char *term, s
 		put(t, ":", 1);
 		if (mine == 0)
 			put(t, ZERO_CIDR_MARK, ZERO_CIDR_MARK_LEN);
-		if (ndomain > 0 && put_macros(c, t, domain + 1, ndomain - 1, "slodiphv") < 0)
+		if (ndomain > 0 &&
+		    put_macros(c, t, domain + 1, ndomain - 1, "slodiphv") < 0)
 			return -1;
 		if (ndomain == 0)
 			puts_text(t, "%{d}");
@@ -900,7 +914,8 @@ static int put_term(struct check *c, struct text *t, struct record *rec, const c
 		if (i < n && term[i] == ':' && !is_domain_spec(term + i + 1, n - i - 1))
 			return -1;
 	} else if (k == 3 && strncasecmp(term + q, "ip", 2) == 0 &&
-		   (term[q + 2] == '4' || term[q + 2] == '6') && i < n && term[i] == ':') {
+		   (term[q + 2] == '4' || term[q + 2] == '6') && i < n &&
+		   term[i] == ':') {
 		int rc = put_ip_term(t, term, n, q, i + 1);
 
 		if (rc != 0)
@@ -944,7 +959,8 @@ static char *rewrite_record(struct check *c, const char *record, int *syntax_r)
 	if (rec.redirect != NULL) {
 		put(&t, " ", 1);
 		put(&t, rec.redirect, 9);
-		if (put_macros(c, &t, rec.redirect + 9, rec.nredirect - 9, "slodiphv") < 0)
+		if (put_macros(c, &t, rec.redirect + 9, rec.nredirect - 9, "slodiphv") <
+		    0)
 			*syntax_r = 1;
 	}
 	if (t.failed || *syntax_r) {
@@ -967,7 +983,8 @@ enum fetch {
 
 static int is_spf_record(const char *text, size_t len)
 {
-	return len >= 6 && strncasecmp(text, "v=spf1", 6) == 0 && (len == 6 || text[6] == ' ');
+	return len >= 6 && strncasecmp(text, "v=spf1", 6) == 0 &&
+	       (len == 6 || text[6] == ' ');
 }
 
 /* The first error libspf2 recorded while compiling, for problem_r. */
@@ -997,7 +1014,8 @@ static enum fetch compile_record(struct check *c, const char *domain, const char
 
 	for (s = (const unsigned char *)text; *s != '\0'; s++)
 		if (*s < ' ' || *s > '~') {
-			problem(c, "SPF record of %s has a control or 8-bit character", domain);
+			problem(c, "SPF record of %s has a control or 8-bit character",
+				domain);
 			return FETCH_PERM;
 		}
 	if ((rewritten = rewrite_record(c, text, &syntax)) == NULL) {
@@ -1065,7 +1083,8 @@ static enum fetch fetch_record(struct check *c, const char *domain, int *void_r,
 			problem(c, "out of memory");
 			return FETCH_TEMP;
 		}
-		len = mx6_dns_txt_join(res.rr[i], res.rrlen[i], text, (size_t)res.rrlen[i] + 1);
+		len = mx6_dns_txt_join(res.rr[i], res.rrlen[i], text,
+				       (size_t)res.rrlen[i] + 1);
 		if (len < 0 || !is_spf_record(text, (size_t)len)) {
 			free(text);
 			continue;
@@ -1254,7 +1273,8 @@ struct mx6_spf *mx6_spf_new(struct mx6_dns *dns, const char *receiving_host, cha
 	if ((spf->server = SPF_server_new_dns(&spf->unused_layer, 0)) == NULL ||
 	    (receiving_host != NULL && receiving_host[0] != '\0' &&
 	     SPF_server_set_rec_dom(spf->server, receiving_host) != SPF_E_SUCCESS) ||
-	    SPF_server_set_explanation(spf->server, EXPLANATION, &response) != SPF_E_SUCCESS) {
+	    SPF_server_set_explanation(spf->server, EXPLANATION, &response) !=
+		    SPF_E_SUCCESS) {
 		error_jump = saved;
 		snprintf(err_r, errlen, "libspf2 failed to initialise");
 		if (response != NULL)

@@ -17,7 +17,8 @@ UNIT_TESTS = \
 	tests/unit/check_reply \
 	tests/unit/check_policy \
 	tests/unit/check_authres \
-	tests/unit/check_session
+	tests/unit/check_session \
+	tests/unit/check_spf
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -50,3 +51,7 @@ tests_unit_check_authres_LDADD = $(UNIT_LDADD)
 tests_unit_check_session_SOURCES = tests/unit/check_session.c $(UNIT_COMMON)
 tests_unit_check_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_session_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_spf_SOURCES = tests/unit/check_spf.c $(UNIT_COMMON)
+tests_unit_check_spf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_spf_LDADD = $(UNIT_LDADD)
