@@ -66,10 +66,11 @@ static int strip_comments(const char *value, char *out, size_t outlen)
 	return 0;
 }
 
-static int domain_of(const char *spec, size_t len, char *domain_r, size_t domainlen)
+static int domain_of(const char *spec, size_t len, char *domain_r, size_t domainlen,
+		     int one_at)
 {
 	const char *at = NULL, *p;
-	int quoted = 0;
+	int quoted = 0, ats = 0;
 	size_t i, dlen;
 
 	for (p = spec; p < spec + len; p++) {
@@ -77,10 +78,14 @@ static int domain_of(const char *spec, size_t len, char *domain_r, size_t domain
 			p++;
 		else if (*p == '"')
 			quoted = !quoted;
-		else if (*p == '@' && !quoted)
+		else if (*p == '@' && !quoted) {
 			at = p;
+			ats++;
+		}
 	}
-	if (at == NULL || at == spec)
+	/* In a From header, "a@bank.example@evil.example": which domain would a
+	 * reader see? The envelope is for machines: the last '@' counts. */
+	if (at == NULL || at == spec || (one_at && ats != 1))
 		return -1;
 	p = at + 1;
 	while (p < spec + len && *p == ' ')
@@ -103,7 +108,7 @@ int mx6_address_from_header(const char *value, char *addr_r, size_t addrlen,
 {
 	char clean[MAX_HEADER];
 	const char *p, *start, *end, *lt = NULL, *gt = NULL;
-	int quoted = 0, angle = 0, mailboxes = 0, content = 0;
+	int quoted = 0, angle = 0, mailboxes = 0, content = 0, after_addr = 0;
 	size_t len;
 
 	if (value == NULL || strip_comments(value, clean, sizeof(clean)) < 0)
@@ -113,18 +118,23 @@ int mx6_address_from_header(const char *value, char *addr_r, size_t addrlen,
 			p++;
 			continue;
 		}
+		/* After an angle-addr only a separator may follow. */
+		if (after_addr && *p != ' ' && *p != ',')
+			return -1;
 		if (*p == '"') {
 			quoted = !quoted;
 		} else if (quoted) {
 			continue;
 		} else if (*p == '<') {
-			if (angle++ > 0)
+			/* Two angle-addrs in one mailbox: no single author. */
+			if (angle++ > 0 || lt != NULL)
 				return -1;
 			lt = p;
 		} else if (*p == '>') {
 			if (--angle < 0)
 				return -1;
 			gt = p;
+			after_addr = 1;
 		} else if (angle == 0 && (*p == ',' || *p == ';' || *p == ':')) {
 			/* Several mailboxes, or a group: no single author. */
 			if (*p == ',' && content)
@@ -163,7 +173,21 @@ int mx6_address_from_header(const char *value, char *addr_r, size_t addrlen,
 	len = (size_t)(end - start);
 	if (len == 0 || len >= addrlen)
 		return -1;
-	if (domain_of(start, len, domain_r, domainlen) < 0)
+	if (lt == NULL) {
+		/* A bare addr-spec is one word: "a@bank.example b@evil.example" is not. */
+		const char *q;
+		int inq = 0;
+
+		for (q = start; q < end; q++) {
+			if (*q == '\\' && inq && q + 1 < end)
+				q++;
+			else if (*q == '"')
+				inq = !inq;
+			else if (*q == ' ' && !inq)
+				return -1;
+		}
+	}
+	if (domain_of(start, len, domain_r, domainlen, 1) < 0)
 		return -1;
 	memcpy(addr_r, start, len);
 	addr_r[len] = '\0';
@@ -178,10 +202,13 @@ int mx6_address_domain(const char *address, char *domain_r, size_t domainlen)
 		return -1;
 	if (*address == '<')
 		address++;
+	/* An obsolete source route "@relay.example:a@example.org" names no author. */
+	if (*address == '@' && strchr(address, ':') != NULL)
+		address = strchr(address, ':') + 1;
 	len = strlen(address);
 	if (len > 0 && address[len - 1] == '>')
 		len--;
 	if (len == 0)
 		return -1;
-	return domain_of(address, len, domain_r, domainlen);
+	return domain_of(address, len, domain_r, domainlen, 0);
 }

@@ -139,9 +139,15 @@ int mx6_dmarc_parse(const char *txt, struct mx6_dmarc_record *rec)
 	return 0;
 }
 
-/* One name's DMARC record: OK, NXDOMAIN (none, or several), or TEMPFAIL. */
-static enum mx6_dns_status lookup_one(struct mx6_dns *dns, const char *domain,
-				      struct mx6_dmarc_record *rec)
+enum lookup {
+	FOUND,
+	NONE,
+	SEVERAL, /* RFC 7489 6.6.3: no DMARC, and no fallback either */
+	TEMPORARY,
+};
+
+static enum lookup lookup_one(struct mx6_dns *dns, const char *domain,
+			      struct mx6_dmarc_record *rec)
 {
 	struct mx6_dns_result r;
 	char name[300], txt[1024];
@@ -150,10 +156,10 @@ static enum mx6_dns_status lookup_one(struct mx6_dns *dns, const char *domain,
 	snprintf(name, sizeof(name), "_dmarc.%s", domain);
 	switch (mx6_dns_lookup(dns, name, MX6_RR_TXT, &r)) {
 	case MX6_DNS_TEMPFAIL:
-		return MX6_DNS_TEMPFAIL;
+		return TEMPORARY;
 	case MX6_DNS_NXDOMAIN:
 	case MX6_DNS_NODATA:
-		return MX6_DNS_NXDOMAIN;
+		return NONE;
 	case MX6_DNS_OK:
 		break;
 	}
@@ -166,26 +172,31 @@ static enum mx6_dns_status lookup_one(struct mx6_dns *dns, const char *domain,
 			*rec = candidate;
 	}
 	mx6_dns_result_free(&r);
-	return found == 1 ? MX6_DNS_OK : MX6_DNS_NXDOMAIN;
+	return found == 1 ? FOUND : found == 0 ? NONE : SEVERAL;
+}
+
+static enum mx6_dns_status status_of(enum lookup l)
+{
+	return l == FOUND ? MX6_DNS_OK : l == TEMPORARY ? MX6_DNS_TEMPFAIL : MX6_DNS_NXDOMAIN;
 }
 
 enum mx6_dns_status mx6_dmarc_lookup(struct mx6_dns *dns, const char *from_domain,
 				     struct mx6_dmarc_record *rec)
 {
-	enum mx6_dns_status st;
+	enum lookup l;
 	char org[256];
 
 	memset(rec, 0, sizeof(*rec));
-	st = lookup_one(dns, from_domain, rec);
-	if (st != MX6_DNS_NXDOMAIN)
-		return st;
+	l = lookup_one(dns, from_domain, rec);
+	if (l != NONE)
+		return status_of(l);
 	mx6_org_domain(from_domain, org, sizeof(org));
 	if (strcasecmp(org, from_domain) == 0)
 		return MX6_DNS_NXDOMAIN;
-	st = lookup_one(dns, org, rec);
-	if (st == MX6_DNS_OK)
+	l = lookup_one(dns, org, rec);
+	if (l == FOUND)
 		rec->org_fallback = 1;
-	return st;
+	return status_of(l);
 }
 
 enum mx6_auth mx6_dmarc_evaluate(const struct mx6_dmarc_record *rec,
@@ -197,6 +208,13 @@ enum mx6_auth mx6_dmarc_evaluate(const struct mx6_dmarc_record *rec,
 	size_t i;
 
 	*policy_r = rec->org_fallback && rec->has_sp ? rec->sp : rec->p;
+	/*
+	 * pct < 100 asks receivers to apply the policy to a sample only and
+	 * the next less strict one to the rest (RFC 7489 6.6.4). A verdict
+	 * must not depend on a dice roll: take every message as the rest.
+	 */
+	if (rec->pct < 100 && *policy_r != MX6_DMARC_NONE)
+		(*policy_r)--;
 	if (spf == MX6_AUTH_PASS && mx6_domains_aligned(spf_domain, from_domain, rec->aspf_strict))
 		return MX6_AUTH_PASS;
 	for (i = 0; i < nsigs; i++) {

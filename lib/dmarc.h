@@ -28,7 +28,8 @@
  *	authentication check failed temporarily (a DNS timeout must never
  *	look like a forgery), fail otherwise; *policy_r receives the policy
  *	that applies (sp= for a subdomain that fell back to its
- *	organizational domain's record, else p=).
+ *	organizational domain's record, else p=), one step less strict when
+ *	pct= is below 100 (every message is taken as outside the sample).
  */
 #ifndef MX6_DMARC_H
 #define MX6_DMARC_H

@@ -380,6 +380,438 @@ START_TEST(same_evidence_gives_the_same_verdict)
 }
 END_TEST
 
+/* Steps 3 and 4: authentication failure and the domain whitelist */
+
+static const char domain_whitelist_path[] = "/etc/mx6-milter/domain_whitelist";
+static const char domain_greenlist_path[] = "/etc/mx6-milter/domain_greenlist";
+
+/* The evidence of an IPv6 client on no IP list. */
+static struct mx6_evidence unlisted_client(void)
+{
+	struct mx6_evidence ev = ipv6_client();
+
+	ev.ip_whitelist = signal_of(MX6_SIG_NO);
+	ev.green[MX6_GREEN_IP] = signal_of(MX6_SIG_NO);
+	return ev;
+}
+
+static struct mx6_dkim_sig dkim_sig(const char *domain, enum mx6_auth result)
+{
+	struct mx6_dkim_sig sig;
+
+	memset(&sig, 0, sizeof(sig));
+	sig.result = result;
+	strcpy(sig.domain, domain);
+	strcpy(sig.selector, "sel");
+	return sig;
+}
+
+START_TEST(auth_fail_is_unknown_whatever_the_lists_say)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_YES);
+	ev.auth_fail_reason = "dmarc";
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "auth-fail");
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_ptr_null(v.source_list);
+	ck_assert_uint_eq(v.source_line, 0);
+}
+END_TEST
+
+START_TEST(auth_fail_reasons_start_with_auth_fail_then_the_facts)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_YES);
+	ev.auth_fail_reason = "spf";
+	ev.auth.spf_done = 1;
+	ev.auth.spf = MX6_AUTH_FAIL;
+	ev.auth.dkim_done = 1;
+	v = decide(MX6_MODE_MX6, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "auth-fail,spf:fail,dkim:none");
+}
+END_TEST
+
+START_TEST(auth_fail_is_certain_before_eom_while_greenlists_are_pending)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_YES);
+	ev.auth_fail_reason = "spf";
+	ev.domain_whitelist = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_DOMAIN] = signal_of(MX6_SIG_PENDING);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_MAIL);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "auth-fail");
+}
+END_TEST
+
+START_TEST(ip_whitelist_beats_auth_fail)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.ip_whitelist = match(whitelist_path, 5);
+	ev.auth_fail = signal_of(MX6_SIG_YES);
+	ev.auth_fail_reason = "spf";
+	ev.auth.spf_done = 1;
+	ev.auth.spf = MX6_AUTH_FAIL;
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_TRUSTED);
+	ck_assert_str_eq(v.reasons, "ip_whitelist");
+	ck_assert_ptr_eq(v.source_list, whitelist_path);
+	ck_assert_uint_eq(v.source_line, 5);
+}
+END_TEST
+
+START_TEST(whitelisted_domain_is_trusted_with_its_source)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	v = decide(MX6_MODE_MX6, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_TRUSTED);
+	ck_assert_str_eq(v.reasons, "domain_whitelist");
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_ptr_eq(v.source_list, domain_whitelist_path);
+	ck_assert_uint_eq(v.source_line, 4);
+}
+END_TEST
+
+START_TEST(domain_whitelist_beats_greenlists)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_TRUSTED);
+	ck_assert_str_eq(v.reasons, "domain_whitelist");
+	ck_assert_ptr_eq(v.source_list, domain_whitelist_path);
+	ck_assert_uint_eq(v.source_line, 4);
+}
+END_TEST
+
+START_TEST(whitelisted_domain_waits_for_a_pending_auth_fail_before_eom)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	/* DMARC could still turn out to fail with p=reject. */
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_RCPT);
+	ck_assert_int_eq(v.class, MX6_CLASS_PENDING);
+	ck_assert_str_eq(v.reasons, "");
+	ck_assert_ptr_null(v.source_list);
+	ck_assert_int_eq(mx6_action_for(MX6_MODE_DEFENSIVE, v.class), MX6_ACTION_NONE);
+}
+END_TEST
+
+START_TEST(whitelisted_domain_is_trusted_at_eom_when_auth_fail_never_came)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_TRUSTED);
+	ck_assert_str_eq(v.reasons, "domain_whitelist");
+}
+END_TEST
+
+START_TEST(green_match_waits_for_a_pending_domain_whitelist_before_eom)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	/* The domain whitelist could still make it trusted. */
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_RCPT);
+	ck_assert_int_eq(v.class, MX6_CLASS_PENDING);
+	ck_assert_str_eq(v.reasons, "");
+	ck_assert_ptr_null(v.source_list);
+	ck_assert_uint_eq(v.source_line, 0);
+}
+END_TEST
+
+START_TEST(green_match_waits_for_a_pending_auth_fail_before_eom)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.domain_whitelist = signal_of(MX6_SIG_NO);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_MAIL);
+	ck_assert_int_eq(v.class, MX6_CLASS_PENDING);
+	ck_assert_str_eq(v.reasons, "");
+	ck_assert_ptr_null(v.source_list);
+}
+END_TEST
+
+START_TEST(domain_whitelist_temperror_alone_is_unknown_temperror)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = signal_of(MX6_SIG_TEMPERR);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_int_eq(v.temperror, 1);
+	ck_assert_str_eq(v.reasons, "temperror");
+	ck_assert_ptr_null(v.source_list);
+}
+END_TEST
+
+START_TEST(green_match_is_not_spoilt_by_a_domain_whitelist_temperror)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = signal_of(MX6_SIG_TEMPERR);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_str_eq(v.reasons, "ip_greenlist");
+}
+END_TEST
+
+/* Authentication facts in the reasons of an unknown verdict */
+
+START_TEST(auth_facts_follow_the_reason_in_the_order_spf_dkim_dmarc_iprev)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.auth.iprev_done = 1;
+	ev.auth.iprev = MX6_AUTH_FAIL;
+	ev.auth.dmarc_done = 1;
+	ev.auth.dmarc = MX6_AUTH_FAIL;
+	ev.auth.dkim_done = 1;
+	ev.auth.ndkim = 2;
+	ev.auth.dkim[0] = dkim_sig("esp.example", MX6_AUTH_FAIL);
+	ev.auth.dkim[1] = dkim_sig("esp.example", MX6_AUTH_PASS);
+	ev.auth.spf_done = 1;
+	ev.auth.spf = MX6_AUTH_NONE;
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "unlisted,spf:none,dkim:pass,dmarc:fail,iprev:fail");
+	ck_assert_int_eq(v.temperror, 0);
+}
+END_TEST
+
+START_TEST(dkim_fact_is_the_first_result_when_no_signature_passed)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth.dkim_done = 1;
+	ev.auth.ndkim = 3;
+	ev.auth.dkim[0] = dkim_sig("example.org", MX6_AUTH_PERMERROR);
+	ev.auth.dkim[1] = dkim_sig("example.org", MX6_AUTH_FAIL);
+	ev.auth.dkim[2] = dkim_sig("example.org", MX6_AUTH_TEMPERROR);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_str_eq(v.reasons, "unlisted,dkim:permerror");
+}
+END_TEST
+
+START_TEST(dkim_fact_is_none_without_signatures)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth.dkim_done = 1;
+	ev.auth.ndkim = 0;
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_str_eq(v.reasons, "unlisted,dkim:none");
+}
+END_TEST
+
+START_TEST(only_checks_that_ran_give_facts)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	/* Results without their *_done flag are not facts yet. */
+	ev.auth.spf = MX6_AUTH_FAIL;
+	ev.auth.dmarc = MX6_AUTH_PASS;
+	ev.auth.ndkim = 1;
+	ev.auth.dkim[0] = dkim_sig("example.org", MX6_AUTH_PASS);
+	ev.auth.iprev_done = 1;
+	ev.auth.iprev = MX6_AUTH_PASS;
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_RCPT);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "unlisted,iprev:pass");
+}
+END_TEST
+
+START_TEST(temperror_reason_is_followed_by_the_facts)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = signal_of(MX6_SIG_TEMPERR);
+	ev.auth.spf_done = 1;
+	ev.auth.spf = MX6_AUTH_TEMPERROR;
+	ev.auth.dmarc_done = 1;
+	ev.auth.dmarc = MX6_AUTH_TEMPERROR;
+	v = decide(MX6_MODE_MX6, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_int_eq(v.temperror, 1);
+	ck_assert_str_eq(v.reasons, "temperror,spf:temperror,dmarc:temperror");
+}
+END_TEST
+
+START_TEST(trusted_and_green_verdicts_carry_no_auth_facts)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth.spf_done = 1;
+	ev.auth.spf = MX6_AUTH_PASS;
+	ev.auth.iprev_done = 1;
+	ev.auth.iprev = MX6_AUTH_PASS;
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_YES);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "iprev");
+	ev.domain_whitelist = match(domain_whitelist_path, 4);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_TRUSTED);
+	ck_assert_str_eq(v.reasons, "domain_whitelist");
+}
+END_TEST
+
+/* Step 6: the other greenlist signals */
+
+START_TEST(forward_confirmed_reverse_dns_is_green_with_reason_iprev)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_YES);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "iprev");
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_ptr_null(v.source_list);
+	ck_assert_uint_eq(v.source_line, 0);
+}
+END_TEST
+
+START_TEST(greenlisted_domain_is_green_with_its_source)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.domain_whitelist = signal_of(MX6_SIG_NO);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "domain_greenlist");
+	ck_assert_ptr_eq(v.source_list, domain_greenlist_path);
+	ck_assert_uint_eq(v.source_line, 9);
+}
+END_TEST
+
+START_TEST(every_green_match_is_reported_and_the_first_list_is_the_source)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_YES);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	ev.green[MX6_GREEN_IP] = match(greenlist_path, 7);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "ip_greenlist,domain_greenlist,iprev");
+	ck_assert_ptr_eq(v.source_list, greenlist_path);
+	ck_assert_uint_eq(v.source_line, 7);
+}
+END_TEST
+
+START_TEST(source_comes_from_the_first_match_that_has_a_list)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_YES);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_str_eq(v.reasons, "domain_greenlist,iprev");
+	ck_assert_ptr_eq(v.source_list, domain_greenlist_path);
+	ck_assert_uint_eq(v.source_line, 9);
+}
+END_TEST
+
+START_TEST(new_green_signal_reasons)
+{
+	ck_assert_str_eq(mx6_green_signal_reason(MX6_GREEN_DOMAIN), "domain_greenlist");
+	ck_assert_str_eq(mx6_green_signal_reason(MX6_GREEN_IPREV), "iprev");
+}
+END_TEST
+
+/* At end of message */
+
+START_TEST(pending_steps_at_eom_count_as_no_match)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.domain_whitelist = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_IP] = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_DOMAIN] = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_PENDING);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "unlisted");
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_ptr_null(v.source_list);
+}
+END_TEST
+
+START_TEST(pending_steps_at_eom_leave_a_green_match)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.domain_whitelist = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_DOMAIN] = match(domain_greenlist_path, 9);
+	ev.green[MX6_GREEN_IPREV] = signal_of(MX6_SIG_PENDING);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "domain_greenlist");
+	ck_assert_ptr_eq(v.source_list, domain_greenlist_path);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -410,6 +842,34 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, pending_signal_at_eom_counts_as_no_match);
 	tcase_add_test(tc, pending_whitelist_at_eom_leaves_the_green_match);
 	tcase_add_test(tc, same_evidence_gives_the_same_verdict);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("authentication and domain steps");
+	tcase_add_test(tc, auth_fail_is_unknown_whatever_the_lists_say);
+	tcase_add_test(tc, auth_fail_reasons_start_with_auth_fail_then_the_facts);
+	tcase_add_test(tc, auth_fail_is_certain_before_eom_while_greenlists_are_pending);
+	tcase_add_test(tc, ip_whitelist_beats_auth_fail);
+	tcase_add_test(tc, whitelisted_domain_is_trusted_with_its_source);
+	tcase_add_test(tc, domain_whitelist_beats_greenlists);
+	tcase_add_test(tc, whitelisted_domain_waits_for_a_pending_auth_fail_before_eom);
+	tcase_add_test(tc, whitelisted_domain_is_trusted_at_eom_when_auth_fail_never_came);
+	tcase_add_test(tc, green_match_waits_for_a_pending_domain_whitelist_before_eom);
+	tcase_add_test(tc, green_match_waits_for_a_pending_auth_fail_before_eom);
+	tcase_add_test(tc, domain_whitelist_temperror_alone_is_unknown_temperror);
+	tcase_add_test(tc, green_match_is_not_spoilt_by_a_domain_whitelist_temperror);
+	tcase_add_test(tc, auth_facts_follow_the_reason_in_the_order_spf_dkim_dmarc_iprev);
+	tcase_add_test(tc, dkim_fact_is_the_first_result_when_no_signature_passed);
+	tcase_add_test(tc, dkim_fact_is_none_without_signatures);
+	tcase_add_test(tc, only_checks_that_ran_give_facts);
+	tcase_add_test(tc, temperror_reason_is_followed_by_the_facts);
+	tcase_add_test(tc, trusted_and_green_verdicts_carry_no_auth_facts);
+	tcase_add_test(tc, forward_confirmed_reverse_dns_is_green_with_reason_iprev);
+	tcase_add_test(tc, greenlisted_domain_is_green_with_its_source);
+	tcase_add_test(tc, every_green_match_is_reported_and_the_first_list_is_the_source);
+	tcase_add_test(tc, source_comes_from_the_first_match_that_has_a_list);
+	tcase_add_test(tc, new_green_signal_reasons);
+	tcase_add_test(tc, pending_steps_at_eom_count_as_no_match);
+	tcase_add_test(tc, pending_steps_at_eom_leave_a_green_match);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,7 +18,11 @@ UNIT_TESTS = \
 	tests/unit/check_policy \
 	tests/unit/check_authres \
 	tests/unit/check_session \
-	tests/unit/check_spf
+	tests/unit/check_spf \
+	tests/unit/check_domainset \
+	tests/unit/check_address \
+	tests/unit/check_dmarc \
+	tests/unit/check_iprev
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -55,3 +59,20 @@ tests_unit_check_session_LDADD = $(UNIT_LDADD)
 tests_unit_check_spf_SOURCES = tests/unit/check_spf.c $(UNIT_COMMON)
 tests_unit_check_spf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_spf_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_domainset_SOURCES = tests/unit/check_domainset.c $(UNIT_COMMON)
+tests_unit_check_domainset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_domainset_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_address_SOURCES = tests/unit/check_address.c $(UNIT_COMMON)
+tests_unit_check_address_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_address_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_dmarc_SOURCES = tests/unit/check_dmarc.c $(UNIT_COMMON)
+tests_unit_check_dmarc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dmarc_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_iprev_SOURCES = tests/unit/check_iprev.c $(UNIT_COMMON)
+tests_unit_check_iprev_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_iprev_LDADD = $(UNIT_LDADD)
+
