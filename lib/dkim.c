@@ -26,29 +26,33 @@
  *
  *	Results per signature (RFC 8601 2.7.1 words):
  *	  pass       signature and body hash verify, key at least 1024 bits,
- *	             rsa-sha256 (or another algorithm RFC 8301 allows)
+ *	             rsa-sha256 (or another algorithm RFC 8301 allows), and
+ *	             h= covers every instance of the fields that occur once
+ *	             (From, Subject, Date, ...) it covers at all
  *	  fail       signature or body hash mismatch; key revoked (p= empty:
  *	             the signer withdrew the key, RFC 6376 3.6.1); l= longer
  *	             than the body
  *	  policy     verifies, but is not acceptable: key shorter than 1024
- *	             bits or rsa-sha1 (RFC 8301); signature expired (x= past)
- *	             or dated in the future (t=)
+ *	             bits or rsa-sha1 (RFC 8301); an unsigned extra instance
+ *	             of a signed From, Subject, ... (RFC 6376 8.15);
+ *	             signature expired (x= past) or dated in the future (t=)
  *	  neutral    well-formed but not verifiable here: unsupported v=,
  *	             a=, c=, q= or a conditional signature; not verified
  *	  temperror  key lookup timed out or SERVFAIL (or an unusable
  *	             answer): a later attempt may succeed
  *	  permerror  no key record (NXDOMAIN, no TXT), malformed or unusable
  *	             key record, several key records, t=s violated;
- *	             malformed signature (tag-list syntax, missing or empty
- *	             required tags, corrupt b=/bh=, h= without From, i= not
- *	             under d=, x= before t=, invalid selector or domain)
+ *	             malformed signature (tag-list syntax, which includes a
+ *	             missing required tag; empty tags, b=/bh= not base64, h=
+ *	             without From, i= not under d=, x= before t=, invalid
+ *	             selector or domain)
  *	An expired signature is "policy" rather than "fail": it may well be
  *	cryptographically fine, the receiver chooses not to honour it.
  *
- *	Bounds: the first max_signatures DKIM-Signature fields are given to
- *	libopendkim and later ones are left out (so a signature that covers
- *	a later DKIM-Signature field cannot verify); malformed ones are
- *	marked to be ignored before any DNS or crypto work. At most
+ *	Bounds: the first max_signatures (0: 5, at most 64) DKIM-Signature
+ *	fields are given to libopendkim and later ones are left out (so a
+ *	signature that covers a later DKIM-Signature field cannot verify);
+ *	malformed ones are set aside before any DNS or crypto work. At most
  *	MAX_HEADERS fields, MAX_FIELD bytes per field (MAX_SIG_FIELD for a
  *	DKIM-Signature), MAX_HEADER_BYTES in all and MAX_BODY body bytes;
  *	beyond any of them the message cannot be verified (-1). Key lookups
@@ -69,14 +73,31 @@
 #include "dkim.h"
 
 #define DEFAULT_SIGNATURES 5
-#define MAX_SIGNATURES 64
-#define MAX_HEADERS 1000
-#define MAX_FIELD (128 * 1024)
-#define MAX_SIG_FIELD (16 * 1024)
-#define MAX_HEADER_BYTES (1024 * 1024)
-#define MAX_BODY (64UL * 1024 * 1024)
-#define MIN_KEY_BITS 1024
-#define DNS_NAME_MAX 253
+#define MAX_SIGNATURES	   64
+#define MAX_HEADERS	   1000
+#define MAX_FIELD	   (128 * 1024)
+#define MAX_SIG_FIELD	   (16 * 1024)
+#define MAX_HEADER_BYTES   (1024 * 1024)
+#define MAX_BODY	   (64UL * 1024 * 1024)
+#define MIN_KEY_BITS	   1024
+#define DNS_NAME_MAX	   253
+
+/*
+ * Fields a message has at most once (RFC 5322 3.6, RFC 2045). A passing
+ * signature must cover every instance of the ones it signs: an unsigned
+ * extra one, added above the signed instance (verifiers select fields
+ * bottom-up), is what a reader may see instead (RFC 6376 8.15).
+ */
+static const char *const singleton_fields[] = {
+	"From",		"Sender",
+	"Reply-To",	"To",
+	"Cc",		"Bcc",
+	"Subject",	"Date",
+	"Message-ID",	"In-Reply-To",
+	"References",	"MIME-Version",
+	"Content-Type", "Content-Transfer-Encoding",
+};
+#define NSINGLETONS (sizeof(singleton_fields) / sizeof(singleton_fields[0]))
 
 struct mx6_dkim {
 	DKIM_LIB *lib;
@@ -95,8 +116,9 @@ enum verify_state {
 /* Why a signature was set aside before libopendkim looked at it. */
 enum sig_local {
 	LOCAL_NONE = 0,
-	LOCAL_SYNTAX,	/* its tag-list does not parse */
-	LOCAL_KEYNAME,	/* s=/d= cannot form a DNS name */
+	LOCAL_SYNTAX,  /* its tag-list does not parse */
+	LOCAL_KEYNAME, /* s=/d= cannot form a DNS name */
+	LOCAL_BASE64,  /* b= or bh= is not base64 */
 };
 
 struct mx6_dkim_verify {
@@ -106,12 +128,12 @@ struct mx6_dkim_verify {
 	unsigned nheaders;
 	size_t header_bytes;
 	size_t body_bytes;
-	unsigned nfrom;		 /* From fields */
-	unsigned nsigs;		 /* DKIM-Signature fields given to libopendkim */
-	unsigned char *sig_bad;	 /* per such field: its tag-list is bad */
-	unsigned char *sig_local; /* per siglist entry: enum sig_local */
-	int body_last_cr;	 /* the previous body chunk ended in CR */
-	unsigned char *buf;	 /* scratch: header line, converted body chunk */
+	unsigned singletons[NSINGLETONS]; /* instances of each such field */
+	unsigned nsigs;			  /* DKIM-Signature fields given to libopendkim */
+	unsigned char *sig_bad;		  /* per such field: its tag-list is bad */
+	unsigned char *sig_local;	  /* per siglist entry: enum sig_local */
+	int body_last_cr;		  /* the previous body chunk ended in CR */
+	unsigned char *buf;		  /* scratch: header line, converted body chunk */
 	size_t bufsize;
 };
 
@@ -174,8 +196,8 @@ static size_t build_answer(unsigned char *buf, size_t buflen, const char *qname,
 	return len;
 }
 
-static int key_query_start(void *service, int type, unsigned char *query, unsigned char *buf,
-			   size_t buflen, void **handle_r)
+static int key_query_start(void *service, int type, unsigned char *query,
+			   unsigned char *buf, size_t buflen, void **handle_r)
 {
 	struct mx6_dkim *dkim = service;
 	struct key_query *q = calloc(1, sizeof(*q));
@@ -258,6 +280,21 @@ static int valid_name_part(const char *name)
 	return 1; /* a trailing dot is tolerated */
 }
 
+/* VALUE is base64 with folding whitespace (libopendkim skips other bytes). */
+static int valid_base64(const unsigned char *value)
+{
+	const unsigned char *p;
+
+	if (value == NULL)
+		return 1; /* missing: libopendkim reports it */
+	for (p = value; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' || *p == '=' ||
+		      *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			return 0;
+	return 1;
+}
+
 /*
  * Called by libopendkim once the signatures are parsed, before any key
  * lookup: set aside the ones that cannot lead anywhere, so they cost no
@@ -280,8 +317,14 @@ static DKIM_CBSTAT prescreen(DKIM *handle, DKIM_SIGINFO **sigs, int nsigs)
 		} else if (dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN) {
 			continue; /* already judged (missing d=, expired, ...) */
 		} else if (!valid_name_part(d) || !valid_name_part(s) ||
-			   strlen(d) + strlen(s) + sizeof("._domainkey.") - 1 > DNS_NAME_MAX) {
+			   strlen(d) + strlen(s) + sizeof("._domainkey.") - 1 >
+				   DNS_NAME_MAX) {
 			v->sig_local[i] = LOCAL_KEYNAME;
+		} else if (!valid_base64(dkim_sig_gettagvalue(sigs[i], 0,
+							      (unsigned char *)"b")) ||
+			   !valid_base64(dkim_sig_gettagvalue(sigs[i], 0,
+							      (unsigned char *)"bh"))) {
+			v->sig_local[i] = LOCAL_BASE64;
 		} else {
 			continue;
 		}
@@ -316,11 +359,11 @@ struct mx6_dkim *mx6_dkim_new(struct mx6_dns *dns, unsigned max_signatures, char
 		return NULL;
 	}
 	/* Keep malformed signatures in the list, so each gets a result. */
-	if (dkim_options(dkim->lib, DKIM_OP_GETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) !=
-		    DKIM_STAT_OK ||
+	if (dkim_options(dkim->lib, DKIM_OP_GETOPT, DKIM_OPTS_FLAGS, &flags,
+			 sizeof(flags)) != DKIM_STAT_OK ||
 	    (flags |= DKIM_LIBFLAGS_BADSIGHANDLES,
-	     dkim_options(dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags))) !=
-		    DKIM_STAT_OK ||
+	     dkim_options(dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
+			  sizeof(flags))) != DKIM_STAT_OK ||
 	    dkim_options(dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minbits,
 			 sizeof(minbits)) != DKIM_STAT_OK ||
 	    dkim_set_prescreen(dkim->lib, prescreen) != DKIM_STAT_OK) {
@@ -414,26 +457,38 @@ static int is_field(const char *name, const char *field)
 	return len == flen && strncasecmp(name, field, flen) == 0;
 }
 
-/* How many times h= (colon-separated, blanks allowed) names From. */
-static unsigned from_signed(DKIM_SIGINFO *sig)
+/*
+ * The first singleton field the message has more often than the h= list
+ * (colon-separated, blanks allowed) of SIG names it, while naming it at
+ * all; NULL if none.
+ */
+static const char *unsigned_singleton(const struct mx6_dkim_verify *v, DKIM_SIGINFO *sig)
 {
-	const char *p = (const char *)dkim_sig_gettagvalue(sig, 0, (unsigned char *)"h");
-	unsigned n = 0;
+	const char *h = (const char *)dkim_sig_gettagvalue(sig, 0, (unsigned char *)"h");
+	unsigned signed_count[NSINGLETONS];
+	const char *p;
+	size_t k;
 
-	while (p != NULL && *p != '\0') {
+	memset(signed_count, 0, sizeof(signed_count));
+	for (p = h; p != NULL && *p != '\0';) {
 		size_t len;
 
 		p += strspn(p, " \t\r\n");
 		len = strcspn(p, ":");
 		while (len > 0 && strchr(" \t\r\n", p[len - 1]) != NULL)
 			len--;
-		if (len == 4 && strncasecmp(p, "from", 4) == 0)
-			n++;
+		for (k = 0; k < NSINGLETONS; k++)
+			if (strlen(singleton_fields[k]) == len &&
+			    strncasecmp(p, singleton_fields[k], len) == 0)
+				signed_count[k]++;
 		p = strchr(p, ':');
 		if (p != NULL)
 			p++;
 	}
-	return n;
+	for (k = 0; k < NSINGLETONS; k++)
+		if (signed_count[k] > 0 && signed_count[k] < v->singletons[k])
+			return singleton_fields[k];
+	return NULL;
 }
 
 int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name, const char *value)
@@ -447,8 +502,9 @@ int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name, const ch
 	nlen = strlen(name);
 	vlen = strlen(value);
 	signature = is_field(name, "DKIM-Signature");
-	if (is_field(name, "From"))
-		v->nfrom++;
+	for (i = 0; i < NSINGLETONS; i++)
+		if (is_field(name, singleton_fields[i]))
+			v->singletons[i]++;
 	if (++v->nheaders > MAX_HEADERS || nlen + vlen > MAX_FIELD ||
 	    (v->header_bytes += nlen + vlen) > MAX_HEADER_BYTES)
 		return fail(v);
@@ -504,7 +560,8 @@ int mx6_dkim_verify_eoh(struct mx6_dkim_verify *v)
 	}
 }
 
-int mx6_dkim_verify_body(struct mx6_dkim_verify *v, const unsigned char *chunk, size_t len)
+int mx6_dkim_verify_body(struct mx6_dkim_verify *v, const unsigned char *chunk,
+			 size_t len)
 {
 	int prev_cr = v->body_last_cr, bare = 0;
 	size_t i, out;
@@ -525,20 +582,23 @@ int mx6_dkim_verify_body(struct mx6_dkim_verify *v, const unsigned char *chunk, 
 		if (reserve(v, 2 * len) < 0)
 			return fail(v);
 		for (i = 0, out = 0; i < len; i++) {
-			if (chunk[i] == '\n' && (i == 0 ? !prev_cr : chunk[i - 1] != '\r'))
+			if (chunk[i] == '\n' &&
+			    (i == 0 ? !prev_cr : chunk[i - 1] != '\r'))
 				v->buf[out++] = '\r';
 			v->buf[out++] = chunk[i];
 		}
 		chunk = v->buf;
 		len = out;
 	}
-	return dkim_body(v->handle, (unsigned char *)chunk, len) == DKIM_STAT_OK ? 0 : fail(v);
+	return dkim_body(v->handle, (unsigned char *)chunk, len) == DKIM_STAT_OK
+		       ? 0
+		       : fail(v);
 }
 
 /* ---------------------------------------------------------- results */
 
-static enum mx6_auth judge(const struct mx6_dkim_verify *v, int index, DKIM_SIGINFO *sig,
-			   const char **reason_r)
+static enum mx6_auth verdict(const struct mx6_dkim_verify *v, int index,
+			     DKIM_SIGINFO *sig, const char **reason_r)
 {
 	int err = dkim_sig_geterror(sig);
 	unsigned flags = dkim_sig_getflags(sig);
@@ -551,27 +611,24 @@ static enum mx6_auth judge(const struct mx6_dkim_verify *v, int index, DKIM_SIGI
 	case LOCAL_KEYNAME:
 		*reason_r = "invalid selector or domain";
 		return MX6_AUTH_PERMERROR;
+	case LOCAL_BASE64:
+		*reason_r = "signature data corrupt";
+		return MX6_AUTH_PERMERROR;
 	case LOCAL_NONE:
 		break;
 	}
 	*reason_r = dkim_sig_geterrorstr(err);
 	switch (err) {
 	case DKIM_SIGERROR_OK:
-		if ((flags & DKIM_SIGFLAG_PASSED) == 0 || (flags & DKIM_SIGFLAG_IGNORE) != 0 ||
+		if ((flags & DKIM_SIGFLAG_PASSED) == 0 ||
+		    (flags & DKIM_SIGFLAG_IGNORE) != 0 ||
 		    dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH) {
 			*reason_r = "not verified";
 			return MX6_AUTH_NEUTRAL;
 		}
-		if (dkim_sig_getsignalg(sig, &alg) == DKIM_STAT_OK && alg == DKIM_SIGN_RSASHA1) {
+		if (dkim_sig_getsignalg(sig, &alg) == DKIM_STAT_OK &&
+		    alg == DKIM_SIGN_RSASHA1) {
 			*reason_r = "rsa-sha1 not accepted";
-			return MX6_AUTH_POLICY;
-		}
-		/*
-		 * A From field the signature does not cover (one added above
-		 * the signed one) would let a display show an unsigned author.
-		 */
-		if (from_signed(sig) < v->nfrom) {
-			*reason_r = "From field not signed";
 			return MX6_AUTH_POLICY;
 		}
 		*reason_r = "signature verified";
@@ -610,7 +667,22 @@ static enum mx6_auth judge(const struct mx6_dkim_verify *v, int index, DKIM_SIGI
 	}
 }
 
-size_t mx6_dkim_verify_eom(struct mx6_dkim_verify *v, struct mx6_dkim_sig *sigs, size_t max)
+static enum mx6_auth judge(const struct mx6_dkim_verify *v, int index, DKIM_SIGINFO *sig,
+			   char *reason, size_t reasonlen)
+{
+	const char *why = NULL;
+	enum mx6_auth result = verdict(v, index, sig, &why);
+
+	snprintf(reason, reasonlen, "%s", why != NULL ? why : "");
+	if (result == MX6_AUTH_PASS && (why = unsigned_singleton(v, sig)) != NULL) {
+		snprintf(reason, reasonlen, "unsigned extra %s field", why);
+		result = MX6_AUTH_POLICY;
+	}
+	return result;
+}
+
+size_t mx6_dkim_verify_eom(struct mx6_dkim_verify *v, struct mx6_dkim_sig *sigs,
+			   size_t max)
 {
 	DKIM_SIGINFO **list = NULL;
 	int nlist = 0, i;
@@ -637,16 +709,15 @@ size_t mx6_dkim_verify_eom(struct mx6_dkim_verify *v, struct mx6_dkim_sig *sigs,
 		const unsigned char *d = dkim_sig_getdomain(list[i]);
 		const unsigned char *s = dkim_sig_getselector(list[i]);
 		unsigned int bits = 0;
-		const char *reason = NULL;
 
 		memset(out, 0, sizeof(*out));
-		out->result = judge(v, i, list[i], &reason);
-		snprintf(out->domain, sizeof(out->domain), "%s", d != NULL ? (const char *)d : "");
+		out->result = judge(v, i, list[i], out->reason, sizeof(out->reason));
+		snprintf(out->domain, sizeof(out->domain), "%s",
+			 d != NULL ? (const char *)d : "");
 		snprintf(out->selector, sizeof(out->selector), "%s",
 			 s != NULL ? (const char *)s : "");
 		if (dkim_sig_getkeysize(list[i], &bits) == DKIM_STAT_OK)
 			out->key_bits = bits;
-		snprintf(out->reason, sizeof(out->reason), "%s", reason != NULL ? reason : "");
 	}
 	return n;
 }

@@ -424,6 +424,22 @@ int mx6_dns_name_to_wire(const char *name, unsigned char *buf, size_t buflen)
 	return (int)out;
 }
 
+static int valid_query_name(const char *name)
+{
+	size_t label = 0, total = 0;
+
+	for (; *name != '\0'; name++, total++) {
+		if (*name == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (++label > 63) {
+			return 0;
+		}
+	}
+	return total > 0 && total <= 254;
+}
+
 enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rrtype,
 				   struct mx6_dns_result *result_r)
 {
@@ -433,6 +449,10 @@ enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rr
 	int id = 0, rc;
 
 	memset(result_r, 0, sizeof(*result_r));
+	/* A name that cannot exist (empty or over-long labels) has no records:
+	 * that is a permanent answer, not a resolver failure. */
+	if (!valid_query_name(name))
+		return result_r->status = MX6_DNS_NXDOMAIN;
 	result_r->status = MX6_DNS_TEMPFAIL;
 	if (dns->ctx == NULL)
 		return static_lookup(dns, name, rrtype, result_r);

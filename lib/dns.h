@@ -20,7 +20,8 @@
  *	MX6_DNS_OK (data present), MX6_DNS_NODATA (name exists, no record of
  *	that type), MX6_DNS_NXDOMAIN, or MX6_DNS_TEMPFAIL (timeout, SERVFAIL,
  *	REFUSED, DNSSEC bogus, resolver error): a temporary error is never
- *	"no record". On MX6_DNS_OK, rr_r/rrlen_r/count_r describe the rdata
+ *	"no record". A NAME that cannot exist (an empty label, a label over
+ *	63 bytes, more than 253 bytes) is NXDOMAIN without a query. On MX6_DNS_OK, rr_r/rrlen_r/count_r describe the rdata
  *	of the answer (wire format) in memory owned by *result_r, which the
  *	caller frees with mx6_dns_result_free().
  *

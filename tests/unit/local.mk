@@ -22,7 +22,8 @@ UNIT_TESTS = \
 	tests/unit/check_domainset \
 	tests/unit/check_address \
 	tests/unit/check_dmarc \
-	tests/unit/check_iprev
+	tests/unit/check_iprev \
+	tests/unit/check_dkim
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -76,3 +77,6 @@ tests_unit_check_iprev_SOURCES = tests/unit/check_iprev.c $(UNIT_COMMON)
 tests_unit_check_iprev_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_iprev_LDADD = $(UNIT_LDADD)
 
+tests_unit_check_dkim_SOURCES = tests/unit/check_dkim.c $(UNIT_COMMON)
+tests_unit_check_dkim_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dkim_LDADD = $(UNIT_LDADD)
