@@ -135,6 +135,7 @@ struct mx6_dkim_verify {
 	int body_last_cr;		  /* the previous body chunk ended in CR */
 	unsigned char *buf;		  /* scratch: header line, converted body chunk */
 	size_t bufsize;
+	int raw_values;			  /* values keep their leading white space */
 };
 
 /* ---------------------------------------------------------- key lookups */
@@ -491,6 +492,11 @@ static const char *unsigned_singleton(const struct mx6_dkim_verify *v, DKIM_SIGI
 	return NULL;
 }
 
+void mx6_dkim_verify_raw_values(struct mx6_dkim_verify *v)
+{
+	v->raw_values = 1;
+}
+
 int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name, const char *value)
 {
 	size_t nlen, vlen, len = 0, i;
@@ -512,13 +518,19 @@ int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name, const ch
 		return 0; /* beyond the limit: left out */
 	if (signature && nlen + vlen > MAX_SIG_FIELD)
 		return fail(v);
-	/* "Name: value", each bare LF as CRLF (at worst doubles the value). */
+	/*
+	 * "Name:value" as it was when the MTA gives the value raw, else
+	 * "Name: value" (the MTA dropped the white space after the colon:
+	 * "simple" header canonicalization then only survives for the usual
+	 * single space). Each bare LF becomes CRLF (at worst doubles it).
+	 */
 	if (reserve(v, nlen + 2 + 2 * vlen + 1) < 0)
 		return fail(v);
 	memcpy(v->buf, name, nlen);
 	len = nlen;
 	v->buf[len++] = ':';
-	v->buf[len++] = ' ';
+	if (!v->raw_values)
+		v->buf[len++] = ' ';
 	for (i = 0; i < vlen; i++) {
 		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
 			v->buf[len++] = '\r';

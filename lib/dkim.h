@@ -29,6 +29,13 @@
  *	permerror (no key record, malformed key or signature). reason is a
  *	short text for logs and Authentication-Results comments.
  *
+ *	Header values are taken as the MTA passes them without the white
+ *	space after the colon (libmilter's default), and verified as
+ *	"Name: value". After mx6_dkim_verify_raw_values() (before the first
+ *	header) values are everything after the colon, white space included
+ *	(the milter negotiated SMFIP_HDR_LEADSPC, or the header was read
+ *	from a file), and verified exactly as "Name:value".
+ *
  *	mx6_dkim_verify_free() discards a verification and sets *v NULL.
  *	Verifications of one mx6_dkim may run in parallel threads.
  */
@@ -56,6 +63,7 @@ struct mx6_dkim *mx6_dkim_new(struct mx6_dns *dns, unsigned max_signatures,
 void mx6_dkim_free(struct mx6_dkim **dkim);
 
 struct mx6_dkim_verify *mx6_dkim_verify_new(struct mx6_dkim *dkim);
+void mx6_dkim_verify_raw_values(struct mx6_dkim_verify *v);
 int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name,
 			   const char *value);
 int mx6_dkim_verify_eoh(struct mx6_dkim_verify *v);

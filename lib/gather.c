@@ -82,8 +82,11 @@ void mx6_gather_helo(const struct mx6_config *cfg, struct mx6_evidence *ev, cons
 
 void mx6_gather_reset(struct mx6_gather *g)
 {
+	int raw = g->raw_values; /* a property of the connection */
+
 	mx6_dkim_verify_free(&g->dkim);
 	memset(g, 0, sizeof(*g));
+	g->raw_values = raw;
 }
 
 void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
@@ -143,9 +146,13 @@ void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		g->dkim_signatures++;
 	if (g->dkim_broken)
 		return;
-	if (g->dkim == NULL && (g->dkim = mx6_dkim_verify_new(cfg->dkim)) == NULL) {
-		g->dkim_broken = 1;
-		return;
+	if (g->dkim == NULL) {
+		if ((g->dkim = mx6_dkim_verify_new(cfg->dkim)) == NULL) {
+			g->dkim_broken = 1;
+			return;
+		}
+		if (g->raw_values)
+			mx6_dkim_verify_raw_values(g->dkim);
 	}
 	if (mx6_dkim_verify_header(g->dkim, name, value != NULL ? value : "") < 0)
 		g->dkim_broken = 1;

@@ -43,6 +43,7 @@ struct mx6_gather {
 	int dkim_broken;	     /* verification gave up: no DKIM evidence */
 	unsigned dkim_signatures;    /* DKIM-Signature headers seen */
 	unsigned from_headers;
+	int raw_values; /* header values keep the white space after the colon */
 };
 
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev);

@@ -132,6 +132,7 @@ enum mx6_step mx6_session_connect(struct mx6_session *s,
 		s->ev.client_ipv6 = !mx6_addr_is_ipv4(info->client);
 		mx6_addr_format(info->client, s->client_text);
 	}
+	s->gather.raw_values = info->raw_header_values;
 	mx6_gather_connect(s->cfg, s->ev.client_ipv6 && s->mode != MX6_MODE_OFF, &s->ev);
 	return MX6_STEP_CONTINUE;
 }

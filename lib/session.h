@@ -56,6 +56,7 @@ struct mx6_connect_info {
 	const char *daemon_name;       /* {daemon_name} */
 	const char *daemon_addr;       /* {daemon_addr} */
 	const char *if_addr;	       /* {if_addr} */
+	int raw_header_values;	       /* header values keep their leading white space */
 };
 
 struct mx6_header_delete {

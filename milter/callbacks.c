@@ -15,8 +15,10 @@
  *	Negotiation asks the MTA not to wait for our answer at connect, HELO,
  *	headers and end of headers (we never refuse there: Sendmail drops
  *	reply text given at connect, and replies belong to RCPT or end of
- *	message), and for SMFIS_SKIP so the body is not transferred when no
- *	evidence needs it. Flags are only requested when the MTA offers them.
+ *	message), for SMFIS_SKIP so the body is not transferred when no
+ *	evidence needs it, and for header values with their leading white
+ *	space (SMFIP_HDR_LEADSPC), which DKIM "simple" canonicalization
+ *	needs. Flags are only requested when the MTA offers them.
  *
  *	If anything fails inside a callback, IPv6 mail is deferred and
  *	anything else accepted (SPEC 10).
@@ -140,7 +142,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	const unsigned long wanted = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR |
 				     SMFIP_NR_EOH | SMFIP_SKIP | SMFIP_NOUNKNOWN |
-				     SMFIP_NODATA;
+				     SMFIP_NODATA | SMFIP_HDR_LEADSPC;
 	struct conn *c = get_conn(ctx);
 
 	(void)f2;
@@ -196,6 +198,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	info.daemon_name = macro(ctx, "{daemon_name}");
 	info.daemon_addr = macro(ctx, "{daemon_addr}");
 	info.if_addr = macro(ctx, "{if_addr}");
+	/* DKIM "simple" canonicalization needs the header exactly as sent. */
+	info.raw_header_values = (c->protocol & SMFIP_HDR_LEADSPC) != 0;
 	mx6_session_connect(c->session, &info);
 	return no_reply(c, SMFIP_NR_CONN);
 }
@@ -263,6 +267,24 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return to_smfis(ctx, c, mx6_session_body(c->session, chunk, len));
 }
 
+/* With SMFIP_HDR_LEADSPC the MTA takes our values raw too: add the space. */
+static int insert_header(SMFICTX *ctx, const struct conn *c, const char *name,
+			 const char *value)
+{
+	char *spaced;
+	int rc;
+
+	if (!(c->protocol & SMFIP_HDR_LEADSPC))
+		return smfi_insheader(ctx, 0, (char *)name, (char *)value);
+	if ((spaced = malloc(strlen(value) + 2)) == NULL)
+		return MI_FAILURE;
+	spaced[0] = ' ';
+	strcpy(spaced + 1, value);
+	rc = smfi_insheader(ctx, 0, (char *)name, spaced);
+	free(spaced);
+	return rc;
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
@@ -281,8 +303,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			ok = 0;
 	if (step == MX6_STEP_ACCEPT)
 		for (i = 0; i < a.nadd; i++)
-			if (smfi_insheader(ctx, 0, (char *)a.add[i].name,
-					   (char *)a.add[i].value) != MI_SUCCESS)
+			if (insert_header(ctx, c, a.add[i].name, a.add[i].value) != MI_SUCCESS)
 				ok = 0;
 	if (!ok) {
 		mx6_msg_warn("the MTA refused a header change");

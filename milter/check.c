@@ -103,7 +103,7 @@ static int feed_headers(struct mx6_session *s, FILE *fp)
 				continue; /* not a header: the MTA would not pass it either */
 			*colon = '\0';
 			name = strdup(line);
-			value = strdup(colon[1] == ' ' ? colon + 2 : colon + 1);
+			value = strdup(colon + 1); /* raw: white space included */
 			if (name == NULL || value == NULL) {
 				rc = -1;
 				break;
@@ -324,6 +324,7 @@ int main(int argc, char **argv)
 	}
 	memset(&info, 0, sizeof(info));
 	info.client = &addr;
+	info.raw_header_values = 1;
 	if (listener != NULL && listener[0] == '[')
 		info.daemon_addr = listener;
 	else
