@@ -15,13 +15,13 @@
 #include "autoconf.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domainset.h"
+#include "listfile.h"
 #include "util.h"
 
 #define MAX_NAME 253
@@ -178,53 +178,22 @@ nomem:
 	return -1;
 }
 
+static int add_entry(void *set, const char *entry, unsigned line, char *err, size_t errlen)
+{
+	return mx6_domainset_add(set, entry, line, err, errlen);
+}
+
 struct mx6_domainset *mx6_domainset_load(const char *path, char *err_r, size_t errlen)
 {
-	struct mx6_domainset *set;
-	FILE *fp;
-	char *buf = NULL, msg[512];
-	size_t bufsize = 0;
-	unsigned lineno = 0;
+	struct mx6_domainset *set = mx6_domainset_new();
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err_r, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	if ((set = mx6_domainset_new()) == NULL) {
-		fclose(fp);
+	if (set == NULL) {
 		snprintf(err_r, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	while (getline(&buf, &bufsize, fp) != -1) {
-		char *p, *hash;
-
-		lineno++;
-		if ((hash = strchr(buf, '#')) != NULL)
-			*hash = '\0';
-		p = mx6_trim(buf);
-		if (*p == '\0')
-			continue;
-		if (strpbrk(p, " \t") != NULL) {
-			snprintf(err_r, errlen, "%s:%u: one domain per line: '%s'", path, lineno, p);
-			goto fail;
-		}
-		if (mx6_domainset_add(set, p, lineno, msg, sizeof(msg)) < 0) {
-			snprintf(err_r, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
-		}
-	}
-	if (ferror(fp)) {
-		snprintf(err_r, errlen, "%s: read error: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(buf);
-	fclose(fp);
+	if (mx6_listfile_read(path, "domain", add_entry, set, err_r, errlen) < 0)
+		mx6_domainset_free(&set);
 	return set;
-fail:
-	free(buf);
-	fclose(fp);
-	mx6_domainset_free(&set);
-	return NULL;
 }
 
 void mx6_domainset_free(struct mx6_domainset **set)

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "iplist.h"
+#include "listfile.h"
 #include "util.h"
 
 struct u128 {
@@ -336,59 +337,29 @@ int mx6_iplist_finish(struct mx6_iplist *list, char *err_r, size_t errlen)
 	return 0;
 }
 
+static int add_entry(void *list, const char *entry, unsigned line, char *err, size_t errlen)
+{
+	return mx6_iplist_add(list, entry, line, err, errlen);
+}
+
 struct mx6_iplist *mx6_iplist_load(const char *path, char *err_r, size_t errlen)
 {
-	struct mx6_iplist *list;
-	FILE *fp;
-	char *buf = NULL;
-	size_t bufsize = 0;
-	unsigned lineno = 0;
+	struct mx6_iplist *list = mx6_iplist_new();
 	char msg[256];
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err_r, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	if ((list = mx6_iplist_new()) == NULL) {
-		fclose(fp);
+	if (list == NULL) {
 		snprintf(err_r, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	while (getline(&buf, &bufsize, fp) != -1) {
-		char *p, *hash;
-
-		lineno++;
-		if ((hash = strchr(buf, '#')) != NULL)
-			*hash = '\0';
-		p = mx6_trim(buf);
-		if (*p == '\0')
-			continue;
-		if (strpbrk(p, " \t") != NULL) {
-			snprintf(err_r, errlen, "%s:%u: one address or prefix per line: '%s'",
-				 path, lineno, p);
-			goto fail;
-		}
-		if (mx6_iplist_add(list, p, lineno, msg, sizeof(msg)) < 0) {
-			snprintf(err_r, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
-		}
-	}
-	if (ferror(fp)) {
-		snprintf(err_r, errlen, "%s: read error: %s", path, strerror(errno));
-		goto fail;
+	if (mx6_listfile_read(path, "address or prefix", add_entry, list, err_r, errlen) < 0) {
+		mx6_iplist_free(&list);
+		return NULL;
 	}
 	if (mx6_iplist_finish(list, msg, sizeof(msg)) < 0) {
 		snprintf(err_r, errlen, "%s: %s", path, msg);
-		goto fail;
+		mx6_iplist_free(&list);
 	}
-	free(buf);
-	fclose(fp);
 	return list;
-fail:
-	free(buf);
-	fclose(fp);
-	mx6_iplist_free(&list);
-	return NULL;
 }
 
 void mx6_iplist_free(struct mx6_iplist **list)
