@@ -2,3 +2,8 @@
 # The script re-execs itself in a private network namespace; see tests/e2e/lib.sh.
 TESTS += tests/e2e/postfix.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/postfix.sh
+
+# Domain authentication end to end: real Postfix, real unbound (tests/dns/server.sh)
+# inside the namespace, DKIM keys made with openssl and signed with tests/dkim/dkim-sign.
+TESTS += tests/e2e/auth.sh
+EXTRA_DIST += tests/e2e/auth.sh
