@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listfile.h"
 #include "log.h"
 #include "util.h"
 
@@ -438,6 +439,151 @@ static int parse_iprev(struct loader *ld, struct mx6_config *cfg, void *field,
 	return 0;
 }
 
+static int parse_asn_db(struct loader *ld, struct mx6_config *cfg, void *field,
+			const char *value, unsigned line)
+{
+	char err[1024];
+
+	(void)field;
+	if ((cfg->asn_db_path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	if ((cfg->asn_db = mx6_asn_db_open(cfg->asn_db_path, err, sizeof(err))) == NULL) {
+		report(ld, line, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_asnlist(struct loader *ld, struct mx6_config *cfg, void *field,
+			 const char *value, unsigned line)
+{
+	char err[1024];
+
+	(void)field;
+	if ((cfg->asn_greenlist_path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	if ((cfg->asn_greenlist = mx6_asnlist_load(cfg->asn_greenlist_path, err, sizeof(err))) ==
+	    NULL) {
+		report_list_error(ld, cfg->asn_greenlist_path, err, line);
+		return -1;
+	}
+	return 0;
+}
+
+/* Repeatable: each "dnswl = SPEC" line adds a zone. */
+static int add_dnswl(struct loader *ld, struct mx6_dnswl_zone **zones, size_t *n,
+		     const char *value, unsigned line)
+{
+	struct mx6_dnswl_zone *grown;
+	char err[512];
+
+	if ((grown = realloc(*zones, (*n + 1) * sizeof(*grown))) == NULL) {
+		report(ld, line, "out of memory");
+		return -1;
+	}
+	*zones = grown;
+	if (mx6_dnswl_parse(value, &grown[*n], err, sizeof(err)) < 0) {
+		report(ld, line, "%s", err);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int parse_dnswl(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	(void)field;
+	return add_dnswl(ld, &cfg->dnswl, &cfg->ndnswl, value, line);
+}
+
+static int parse_dnswl_domain(struct loader *ld, struct mx6_config *cfg, void *field,
+			      const char *value, unsigned line)
+{
+	(void)field;
+	return add_dnswl(ld, &cfg->dnswl_domain, &cfg->ndnswl_domain, value, line);
+}
+
+static int parse_addressbook(struct loader *ld, struct mx6_config *cfg, void *field,
+			     const char *value, unsigned line)
+{
+	(void)field;
+	if (strncmp(value, "dir:", 4) != 0) {
+		report(ld, line, "addressbook '%s' must be dir:PATH", value);
+		return -1;
+	}
+	if (value[4] == '/' || ld->dir == NULL) {
+		cfg->addressbook_spec = xstrdup(ld, value, line);
+	} else {
+		char *path = resolve_path(ld, value + 4, line);
+		size_t len = path != NULL ? strlen(path) + 5 : 0;
+
+		if (path != NULL && (cfg->addressbook_spec = malloc(len)) != NULL)
+			snprintf(cfg->addressbook_spec, len, "dir:%s", path);
+		free(path);
+		if (cfg->addressbook_spec == NULL)
+			report(ld, line, "out of memory");
+	}
+	return cfg->addressbook_spec != NULL ? 0 : -1;
+}
+
+/* noretry_list entries are addresses or prefixes, else domains. */
+static int add_noretry(void *arg, const char *entry, unsigned line, char *err, size_t errlen)
+{
+	struct mx6_config *cfg = arg;
+	int looks_like_ip = strchr(entry, ':') != NULL || strchr(entry, '/') != NULL ||
+			    strspn(entry, "0123456789.") == strlen(entry);
+
+	if (looks_like_ip)
+		return mx6_iplist_add(cfg->noretry_ip.list, entry, line, err, errlen);
+	return mx6_domainset_add(cfg->noretry_domain.set, entry, line, err, errlen);
+}
+
+static int parse_noretry(struct loader *ld, struct mx6_config *cfg, void *field,
+			 const char *value, unsigned line)
+{
+	char err[1024], msg[256];
+	char *path;
+
+	(void)field;
+	if ((path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	cfg->noretry_ip.path = path;
+	cfg->noretry_domain.path = xstrdup(ld, path, line);
+	cfg->noretry_ip.list = mx6_iplist_new();
+	cfg->noretry_domain.set = mx6_domainset_new();
+	if (cfg->noretry_domain.path == NULL || cfg->noretry_ip.list == NULL ||
+	    cfg->noretry_domain.set == NULL) {
+		report(ld, line, "out of memory");
+		return -1;
+	}
+	if (mx6_listfile_read(path, "address, prefix or domain", add_noretry, cfg, err,
+			      sizeof(err)) < 0) {
+		report_list_error(ld, path, err, line);
+		return -1;
+	}
+	if (mx6_iplist_finish(cfg->noretry_ip.list, msg, sizeof(msg)) < 0) {
+		report(ld, line, "%s: %s", path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_cache_entries(struct loader *ld, struct mx6_config *cfg, void *field,
+			       const char *value, unsigned line)
+{
+	char *end;
+	unsigned long v = strtoul(value, &end, 10);
+
+	(void)cfg;
+	if (*value == '\0' || *end != '\0' || v < 1 || v > 10000000) {
+		report(ld, line, "'%s' is not a number from 1 to 10000000", value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
 static int parse_dkim_signatures(struct loader *ld, struct mx6_config *cfg, void *field,
 				 const char *value, unsigned line)
 {
@@ -558,6 +704,13 @@ static const struct key_def key_table[] = {
 	{"domain_greenlist", parse_domainlist, FIELD(domain_greenlist), NULL, 0},
 	{"iprev", parse_iprev, FIELD(iprev), "report", 0},
 	{"max_dkim_signatures", parse_dkim_signatures, FIELD(max_dkim_signatures), "5", 0},
+	{"asn_db", parse_asn_db, 0, NULL, 0},
+	{"asn_greenlist", parse_asnlist, 0, NULL, 0},
+	{"dnswl", parse_dnswl, 0, NULL, 1},
+	{"dnswl_domain", parse_dnswl_domain, 0, NULL, 1},
+	{"addressbook", parse_addressbook, 0, NULL, 0},
+	{"addressbook_cache", parse_cache_entries, FIELD(addressbook_cache), "1000", 0},
+	{"noretry_list", parse_noretry, 0, NULL, 0},
 	{"dns_forwarders", parse_forwarders, FIELD(dns_forwarders), NULL, 0},
 	{"dns_timeout", parse_seconds, FIELD(dns_timeout_ms), "5", 0},
 	{"dns_trust_anchor", parse_file, FIELD(dns_trust_anchor), NULL, 0},
@@ -707,8 +860,16 @@ static void start_services(struct loader *ld, struct mx6_config *cfg,
 		return;
 	}
 	if ((cfg->dkim = mx6_dkim_new(cfg->dns, cfg->max_dkim_signatures, err, sizeof(err))) ==
-	    NULL)
+	    NULL) {
 		report(ld, line_of(seen, "max_dkim_signatures"), "DKIM: %s", err);
+		return;
+	}
+	if (cfg->addressbook_spec != NULL &&
+	    (cfg->addressbook = mx6_addressbook_open(cfg->addressbook_spec, cfg->addressbook_cache,
+						     err, sizeof(err))) == NULL)
+		report(ld, line_of(seen, "addressbook"), "%s", err);
+	if (cfg->asn_greenlist != NULL && cfg->asn_db == NULL)
+		report(ld, line_of(seen, "asn_greenlist"), "asn_greenlist needs asn_db");
 }
 
 struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report_fn,
@@ -778,6 +939,18 @@ static void free_config(struct mx6_config *cfg)
 		free(cfg->listeners[i].label);
 	}
 	free(cfg->listeners);
+	mx6_addressbook_close(&cfg->addressbook);
+	free(cfg->addressbook_spec);
+	mx6_asn_db_close(&cfg->asn_db);
+	free(cfg->asn_db_path);
+	mx6_asnlist_free(&cfg->asn_greenlist);
+	free(cfg->asn_greenlist_path);
+	free(cfg->dnswl);
+	free(cfg->dnswl_domain);
+	free(cfg->noretry_ip.path);
+	mx6_iplist_free(&cfg->noretry_ip.list);
+	free(cfg->noretry_domain.path);
+	mx6_domainset_free(&cfg->noretry_domain.set);
 	mx6_dkim_free(&cfg->dkim);
 	mx6_spf_free(&cfg->spf);
 	mx6_dns_free(&cfg->dns);

@@ -38,8 +38,11 @@
 
 #include <stddef.h>
 
+#include "addressbook.h"
+#include "asn.h"
 #include "dkim.h"
 #include "dns.h"
+#include "dnswl.h"
 #include "domainset.h"
 #include "iplist.h"
 #include "reply.h"
@@ -103,6 +106,21 @@ struct mx6_config {
 	struct mx6_domain_source domain_greenlist;
 	enum mx6_iprev_mode iprev;
 	unsigned max_dkim_signatures;
+
+	char *asn_db_path;
+	struct mx6_asn_db *asn_db;
+	char *asn_greenlist_path;
+	struct mx6_asnlist *asn_greenlist;
+	struct mx6_dnswl_zone *dnswl; /* client address lists */
+	size_t ndnswl;
+	struct mx6_dnswl_zone *dnswl_domain; /* authenticated domain lists */
+	size_t ndnswl_domain;
+	char *addressbook_spec;
+	struct mx6_addressbook *addressbook;
+	unsigned addressbook_cache;
+	/* noretry_list: one file, addresses and domains. */
+	struct mx6_ip_source noretry_ip;
+	struct mx6_domain_source noretry_domain;
 
 	char **dns_forwarders; /* NULL-terminated, or NULL: resolv.conf */
 	unsigned dns_timeout_ms;

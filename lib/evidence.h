@@ -45,15 +45,19 @@ enum mx6_sig_state {
 
 struct mx6_signal {
 	enum mx6_sig_state state;
-	const char *list; /* list file for MX6_SIG_YES, or NULL; owned by config */
+	const char *list; /* list file (or zone) for MX6_SIG_YES, or NULL */
 	unsigned line;	  /* line in that file, 0 if none */
+	char detail[64];  /* appended to the reason: "AS64496", a DNSWL zone */
 };
 
 /* Greenlist signals of SPEC 3 step 6, in the order they are reported. */
 enum mx6_green_signal {
 	MX6_GREEN_IP,
+	MX6_GREEN_ASN,
 	MX6_GREEN_DOMAIN,
+	MX6_GREEN_DNSWL,
 	MX6_GREEN_IPREV,
+	MX6_GREEN_NORETRY,
 	MX6_GREEN_COUNT
 };
 
@@ -68,6 +72,7 @@ struct mx6_auth_evidence {
 	struct mx6_dkim_sig dkim[MX6_MAX_DKIM_SIGS];
 
 	int from_ok; /* exactly one author with a valid domain */
+	char from_address[MX6_ADDRESS_MAX];
 	char from_domain[MX6_DOMAIN_MAX];
 
 	int dmarc_done;
@@ -91,6 +96,11 @@ struct mx6_evidence {
 	struct mx6_signal auth_fail;
 	const char *auth_fail_reason;
 	struct mx6_signal domain_whitelist;
+	/* Step 5: the authenticated From address in recipients' addressbooks;
+	 * addressbook_all: in every recipient's (trusted), else some (green). */
+	struct mx6_signal addressbook;
+	int addressbook_all;
+	char addressbook_source[MX6_ADDRESS_MAX + 300];
 	struct mx6_signal green[MX6_GREEN_COUNT];
 	struct mx6_auth_evidence auth;
 };

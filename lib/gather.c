@@ -16,6 +16,8 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -45,6 +47,74 @@ static enum mx6_sig_state configured(const struct mx6_domain_source *src)
 	return src->set != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
 }
 
+static void asn_signal(const struct mx6_config *cfg, const struct mx6_addr *client,
+		       struct mx6_signal *sig)
+{
+	uint32_t asn;
+
+	if (cfg->asn_greenlist == NULL) {
+		sig->state = MX6_SIG_OFF;
+		return;
+	}
+	/* A corrupt spot in the database (-1) is missing evidence: no match. */
+	sig->state = MX6_SIG_NO;
+	if (mx6_asn_lookup(cfg->asn_db, client, &asn) == 1 &&
+	    mx6_asnlist_lookup(cfg->asn_greenlist, asn, &sig->line)) {
+		sig->state = MX6_SIG_YES;
+		sig->list = cfg->asn_greenlist_path;
+		snprintf(sig->detail, sizeof(sig->detail), "AS%lu", (unsigned long)asn);
+	}
+}
+
+/* Ask each zone until one lists the client; a temporary error matters only
+ * if no zone does. */
+static void dnswl_ip_signal(const struct mx6_config *cfg, const struct mx6_addr *client,
+			    struct mx6_signal *sig)
+{
+	char answer[16];
+	size_t i;
+	int temporary = 0;
+
+	if (cfg->ndnswl == 0 && cfg->ndnswl_domain == 0) {
+		sig->state = MX6_SIG_OFF;
+		return;
+	}
+	for (i = 0; i < cfg->ndnswl; i++) {
+		int rc = mx6_dnswl_check_ip(cfg->dns, &cfg->dnswl[i], client, answer,
+					    sizeof(answer));
+
+		if (rc > 0) {
+			sig->state = MX6_SIG_YES;
+			sig->list = cfg->dnswl[i].zone;
+			sig->line = 0;
+			snprintf(sig->detail, sizeof(sig->detail), "%.63s", cfg->dnswl[i].zone);
+			return;
+		}
+		if (rc < 0)
+			temporary = 1;
+	}
+	/* Domain zones are asked once the domain is authenticated. */
+	sig->state = cfg->ndnswl_domain > 0 ? MX6_SIG_PENDING
+			: temporary	    ? MX6_SIG_TEMPERR
+					    : MX6_SIG_NO;
+}
+
+static void noretry_ip_signal(const struct mx6_config *cfg, const struct mx6_addr *client,
+			      struct mx6_signal *sig)
+{
+	if (cfg->noretry_ip.list == NULL) {
+		sig->state = MX6_SIG_OFF;
+		return;
+	}
+	if (mx6_iplist_lookup(cfg->noretry_ip.list, client, &sig->line)) {
+		sig->state = MX6_SIG_YES;
+		sig->list = cfg->noretry_ip.path;
+		return;
+	}
+	sig->state = mx6_domainset_count(cfg->noretry_domain.set) > 0 ? MX6_SIG_PENDING
+								     : MX6_SIG_NO;
+}
+
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev)
 {
 	struct mx6_auth_evidence *a = &ev->auth;
@@ -53,6 +123,9 @@ void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_ev
 		return;
 	list_signal(&cfg->ip_whitelist, &ev->client, &ev->ip_whitelist);
 	list_signal(&cfg->ip_greenlist, &ev->client, &ev->green[MX6_GREEN_IP]);
+	asn_signal(cfg, &ev->client, &ev->green[MX6_GREEN_ASN]);
+	dnswl_ip_signal(cfg, &ev->client, &ev->green[MX6_GREEN_DNSWL]);
+	noretry_ip_signal(cfg, &ev->client, &ev->green[MX6_GREEN_NORETRY]);
 	ev->auth_fail.state = MX6_SIG_PENDING;
 	ev->domain_whitelist.state = configured(&cfg->domain_whitelist);
 	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
@@ -85,8 +158,30 @@ void mx6_gather_reset(struct mx6_gather *g)
 	int raw = g->raw_values; /* a property of the connection */
 
 	mx6_dkim_verify_free(&g->dkim);
+	free(g->rcpts);
 	memset(g, 0, sizeof(*g));
 	g->raw_values = raw;
+}
+
+void mx6_gather_rcpt(struct mx6_gather *g, const char *rcpt)
+{
+	size_t len;
+
+	if (!g->active)
+		return;
+	g->rcpts_total++;
+	if (g->nrcpts == MX6_GATHER_MAX_RCPTS || rcpt == NULL)
+		return;
+	if (g->rcpts == NULL &&
+	    (g->rcpts = calloc(MX6_GATHER_MAX_RCPTS, sizeof(*g->rcpts))) == NULL)
+		return;
+	if (*rcpt == '<')
+		rcpt++;
+	mx6_strlcpy(g->rcpts[g->nrcpts], rcpt, sizeof(g->rcpts[0]));
+	len = strlen(g->rcpts[g->nrcpts]);
+	if (len > 0 && g->rcpts[g->nrcpts][len - 1] == '>')
+		g->rcpts[g->nrcpts][len - 1] = '\0';
+	g->nrcpts++;
 }
 
 void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
@@ -110,6 +205,9 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	ev->domain_whitelist.list = NULL;
 	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
 	ev->green[MX6_GREEN_DOMAIN].list = NULL;
+	ev->addressbook.state = cfg->addressbook != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
+	ev->addressbook.list = NULL;
+	ev->addressbook_all = 0;
 
 	if (mx6_address_domain(sender, domain, sizeof(domain)) == 0) {
 		a->spf = mx6_spf_check(cfg->spf, &ev->client, helo, sender, MX6_SPF_MAILFROM,
@@ -141,6 +239,7 @@ void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
 
 		a->from_ok = mx6_address_from_header(value, addr, sizeof(addr), a->from_domain,
 						     sizeof(a->from_domain)) == 0;
+		mx6_strlcpy(a->from_address, a->from_ok ? addr : "", sizeof(a->from_address));
 	}
 	if (strcasecmp(name, "DKIM-Signature") == 0)
 		g->dkim_signatures++;
@@ -242,6 +341,80 @@ static void domain_signal(const struct mx6_domain_source *src,
 	}
 }
 
+/* Signals of the authenticated domain besides the domain lists. */
+static void domain_green_signals(const struct mx6_config *cfg, struct mx6_evidence *ev)
+{
+	const struct mx6_auth_evidence *a = &ev->auth;
+	struct mx6_signal *sig;
+	char answer[16];
+	size_t i;
+
+	sig = &ev->green[MX6_GREEN_NORETRY];
+	if (sig->state == MX6_SIG_PENDING) {
+		if (a->domain[0] != '\0' &&
+		    mx6_domainset_lookup(cfg->noretry_domain.set, a->domain, &sig->line)) {
+			sig->state = MX6_SIG_YES;
+			sig->list = cfg->noretry_domain.path;
+		} else {
+			sig->state = a->domain_temperror ? MX6_SIG_TEMPERR : MX6_SIG_NO;
+		}
+	}
+	sig = &ev->green[MX6_GREEN_DNSWL];
+	if (sig->state == MX6_SIG_PENDING) {
+		int temporary = a->domain[0] == '\0' && a->domain_temperror;
+
+		for (i = 0; a->domain[0] != '\0' && i < cfg->ndnswl_domain; i++) {
+			int rc = mx6_dnswl_check_domain(cfg->dns, &cfg->dnswl_domain[i], a->domain,
+							answer, sizeof(answer));
+
+			if (rc > 0) {
+				sig->state = MX6_SIG_YES;
+				sig->list = cfg->dnswl_domain[i].zone;
+				sig->line = 0;
+				snprintf(sig->detail, sizeof(sig->detail), "%.63s",
+					 cfg->dnswl_domain[i].zone);
+				return;
+			}
+			if (rc < 0)
+				temporary = 1;
+		}
+		sig->state = temporary ? MX6_SIG_TEMPERR : MX6_SIG_NO;
+	}
+}
+
+/* Step 5: only the authenticated From address counts, never a claimed one. */
+static void addressbook_signal(const struct mx6_config *cfg, struct mx6_evidence *ev,
+			       const struct mx6_gather *g)
+{
+	const struct mx6_auth_evidence *a = &ev->auth;
+	struct mx6_signal *sig = &ev->addressbook;
+	size_t i, hits = 0;
+
+	if (cfg->addressbook == NULL)
+		return;
+	sig->state = a->domain[0] == '\0' && a->domain_temperror ? MX6_SIG_TEMPERR : MX6_SIG_NO;
+	if (a->domain[0] == '\0' || a->from_address[0] == '\0')
+		return;
+	for (i = 0; i < g->nrcpts; i++) {
+		char file[MX6_ADDRESS_MAX + 8];
+		unsigned line = 0;
+
+		if (mx6_addressbook_contains(cfg->addressbook, g->rcpts[i], a->from_address, file,
+					     sizeof(file), &line) != 1)
+			continue;
+		if (hits++ == 0) {
+			snprintf(ev->addressbook_source, sizeof(ev->addressbook_source), "%s/%s",
+				 cfg->addressbook_spec + 4, file);
+			sig->list = ev->addressbook_source;
+			sig->line = line;
+		}
+	}
+	if (hits > 0) {
+		sig->state = MX6_SIG_YES;
+		ev->addressbook_all = hits == g->rcpts_total;
+	}
+}
+
 void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		    struct mx6_gather *g)
 {
@@ -266,4 +439,6 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	}
 	domain_signal(&cfg->domain_whitelist, a, &ev->domain_whitelist);
 	domain_signal(&cfg->domain_greenlist, a, &ev->green[MX6_GREEN_DOMAIN]);
+	domain_green_signals(cfg, ev);
+	addressbook_signal(cfg, ev, g);
 }

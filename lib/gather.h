@@ -18,7 +18,10 @@
  *	(the confirmed name must equal HELO). mx6_gather_mail() forgets the
  *	previous message's authentication, checks SPF for the MAIL FROM
  *	identity (HELO for the null sender) and sets auth_fail for an SPF
- *	fail. mx6_gather_header()/_eoh()/_body() feed DKIM and pick the From
+ *	fail. mx6_gather_rcpt() remembers a recipient for the addressbooks
+ *	(the first MX6_GATHER_MAX_RCPTS; a message with more recipients can
+ *	be green by addressbook, never trusted). mx6_gather_header()/_eoh()/
+ *	_body() feed DKIM and pick the From
  *	header; _body() returns 1 while the body is still needed, 0 when
  *	the rest can be skipped. mx6_gather_eom() finishes DKIM, evaluates
  *	DMARC, determines the authenticated domain and settles the domain
@@ -44,12 +47,19 @@ struct mx6_gather {
 	unsigned dkim_signatures;    /* DKIM-Signature headers seen */
 	unsigned from_headers;
 	int raw_values; /* header values keep the white space after the colon */
+	/* Recipients, for the addressbooks: the first MX6_GATHER_MAX_RCPTS. */
+	char (*rcpts)[MX6_ADDRESS_MAX];
+	size_t nrcpts;	    /* stored */
+	size_t rcpts_total; /* given */
 };
+
+#define MX6_GATHER_MAX_RCPTS 1000
 
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev);
 void mx6_gather_helo(const struct mx6_config *cfg, struct mx6_evidence *ev, const char *helo);
 void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		     struct mx6_gather *g, const char *helo, const char *sender);
+void mx6_gather_rcpt(struct mx6_gather *g, const char *rcpt);
 void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		       struct mx6_gather *g, const char *name, const char *value);
 void mx6_gather_eoh(struct mx6_gather *g);

@@ -22,8 +22,11 @@
 
 static const char *const green_reasons[MX6_GREEN_COUNT] = {
 	[MX6_GREEN_IP] = "ip_greenlist",
+	[MX6_GREEN_ASN] = "asn",
 	[MX6_GREEN_DOMAIN] = "domain_greenlist",
+	[MX6_GREEN_DNSWL] = "dnswl",
 	[MX6_GREEN_IPREV] = "iprev",
+	[MX6_GREEN_NORETRY] = "noretry",
 };
 
 const char *mx6_green_signal_reason(enum mx6_green_signal sig)
@@ -152,12 +155,39 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	else if (ev->domain_whitelist.state == MX6_SIG_TEMPERR)
 		temperror = 1;
 
+	/* Step 5: the authenticated author is in every recipient's addressbook. */
+	if (ev->addressbook.state == MX6_SIG_YES && ev->addressbook_all) {
+		if (authfail_pending || pending) {
+			v->class = MX6_CLASS_PENDING;
+			return;
+		}
+		v->class = MX6_CLASS_TRUSTED;
+		add_reason(v, "addressbook");
+		set_source(v, &ev->addressbook);
+		return;
+	}
+	if (is_pending(&ev->addressbook, stage))
+		pending = 1;
+	else if (ev->addressbook.state == MX6_SIG_TEMPERR)
+		temperror = 1;
+	/* ... in some recipients' only: green. */
+	if (ev->addressbook.state == MX6_SIG_YES) {
+		add_reason(v, "addressbook:some");
+		set_source(v, &ev->addressbook);
+	}
+
 	/* Step 6: greenlist signals; every match is reported. */
 	for (i = 0; i < MX6_GREEN_COUNT; i++) {
 		const struct mx6_signal *sig = &ev->green[i];
 
 		if (sig->state == MX6_SIG_YES) {
-			add_reason(v, green_reasons[i]);
+			char reason[128];
+
+			if (sig->detail[0] != '\0')
+				snprintf(reason, sizeof(reason), "%s:%s", green_reasons[i], sig->detail);
+			else
+				snprintf(reason, sizeof(reason), "%s", green_reasons[i]);
+			add_reason(v, reason);
 			set_source(v, sig);
 		} else if (is_pending(sig, stage)) {
 			pending = 1;
@@ -210,6 +240,17 @@ enum mx6_action mx6_action_for(enum mx6_mode mode, enum mx6_class cls)
 		break;
 	}
 	return MX6_ACTION_NONE;
+}
+
+char *mx6_verdict_source(const struct mx6_verdict *v, char *buf, size_t buflen)
+{
+	if (v->source_list == NULL)
+		snprintf(buf, buflen, "%s", "");
+	else if (v->source_line == 0)
+		snprintf(buf, buflen, "%s", v->source_list);
+	else
+		snprintf(buf, buflen, "%s:%u", v->source_list, v->source_line);
+	return buf;
 }
 
 const char *mx6_class_name(enum mx6_class cls)

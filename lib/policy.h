@@ -66,6 +66,10 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 		struct mx6_verdict *verdict_r);
 enum mx6_action mx6_action_for(enum mx6_mode mode, enum mx6_class cls);
 
+/* "LIST:LINE" (or "LIST" for a source without lines, such as a DNSWL zone)
+ * into buf, "" when the verdict has no source; returns buf. */
+char *mx6_verdict_source(const struct mx6_verdict *v, char *buf, size_t buflen);
+
 const char *mx6_class_name(enum mx6_class cls);
 const char *mx6_action_name(enum mx6_action action);
 const char *mx6_stage_name(enum mx6_stage stage);

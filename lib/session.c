@@ -180,9 +180,12 @@ static void log_decision(struct mx6_session *s)
 	if (s->logged)
 		return;
 	s->logged = 1;
-	if (s->verdict.source_list != NULL)
-		snprintf(source, sizeof(source), " source=%s:%u", s->verdict.source_list,
-			 s->verdict.source_line);
+	if (s->verdict.source_list != NULL) {
+		char src[sizeof(source) - 16];
+
+		snprintf(source, sizeof(source), " source=%s",
+			 mx6_verdict_source(&s->verdict, src, sizeof(src)));
+	}
 	if (s->reply.nlines > 0) {
 		char summary[32];
 
@@ -249,8 +252,8 @@ enum mx6_step mx6_session_rcpt(struct mx6_session *s, const char *rcpt)
 {
 	enum mx6_step step;
 
-	(void)rcpt;
 	s->nrcpt++;
+	mx6_gather_rcpt(&s->gather, rcpt);
 	if (!s->ev.client_ipv6 || s->mode != MX6_MODE_DEFENSIVE)
 		return MX6_STEP_CONTINUE;
 	decide(s, MX6_STAGE_RCPT);
@@ -352,9 +355,11 @@ static void plan_headers(struct mx6_session *s, struct mx6_eom_actions *a)
 		 mx6_class_name(s->verdict.class),
 		 s->action == MX6_ACTION_REPORT ? " would-defer" : "", s->verdict.reasons);
 	if (s->verdict.source_list != NULL) {
+		char src[600];
+
 		len = strlen(s->verdict_header);
 		snprintf(s->verdict_header + len, sizeof(s->verdict_header) - len,
-			 "; source=%s:%u", s->verdict.source_list, s->verdict.source_line);
+			 "; source=%s", mx6_verdict_source(&s->verdict, src, sizeof(src)));
 	}
 	s->adds[a->nadd].name = VERDICT_HEADER;
 	s->adds[a->nadd++].value = s->verdict_header;

@@ -175,8 +175,7 @@ static void print_json(struct mx6_session *s, const struct outcome *o, int code)
 	if (v->source_list != NULL) {
 		char src[4200];
 
-		snprintf(src, sizeof(src), "%s:%u", v->source_list, v->source_line);
-		json_string(src);
+		json_string(mx6_verdict_source(v, src, sizeof(src)));
 	} else {
 		printf("null");
 	}
@@ -225,8 +224,11 @@ static void print_text(struct mx6_session *s, const struct outcome *o)
 	printf("class:    %s\n", mx6_class_name(v->class));
 	printf("action:   %s at %s\n", mx6_action_name(mx6_session_action(s)), o->stage);
 	printf("reasons:  %s\n", v->reasons);
-	if (v->source_list != NULL)
-		printf("source:   %s:%u\n", v->source_list, v->source_line);
+	if (v->source_list != NULL) {
+		char src[4200];
+
+		printf("source:   %s\n", mx6_verdict_source(v, src, sizeof(src)));
+	}
 	if (mx6_session_is_ipv6(s))
 		printf("Authentication-Results: %s\n", mx6_session_authres(s));
 	if (is_refusal(o->step)) {

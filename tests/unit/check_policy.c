@@ -37,15 +37,21 @@ static struct mx6_evidence ipv6_client(void)
 
 static struct mx6_signal signal_of(enum mx6_sig_state state)
 {
-	struct mx6_signal sig = {state, NULL, 0};
+	struct mx6_signal sig;
 
+	memset(&sig, 0, sizeof(sig));
+	sig.state = state;
 	return sig;
 }
 
 static struct mx6_signal match(const char *list, unsigned line)
 {
-	struct mx6_signal sig = {MX6_SIG_YES, list, line};
+	struct mx6_signal sig;
 
+	memset(&sig, 0, sizeof(sig));
+	sig.state = MX6_SIG_YES;
+	sig.list = list;
+	sig.line = line;
 	return sig;
 }
 

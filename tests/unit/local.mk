@@ -23,7 +23,8 @@ UNIT_TESTS = \
 	tests/unit/check_address \
 	tests/unit/check_dmarc \
 	tests/unit/check_iprev \
-	tests/unit/check_dkim
+	tests/unit/check_dkim \
+	tests/unit/check_dnswl
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -80,3 +81,7 @@ tests_unit_check_iprev_LDADD = $(UNIT_LDADD)
 tests_unit_check_dkim_SOURCES = tests/unit/check_dkim.c $(UNIT_COMMON)
 tests_unit_check_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dkim_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_dnswl_SOURCES = tests/unit/check_dnswl.c $(UNIT_COMMON)
+tests_unit_check_dnswl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dnswl_LDADD = $(UNIT_LDADD)
