@@ -85,3 +85,13 @@ tests_unit_check_dkim_LDADD = $(UNIT_LDADD)
 tests_unit_check_dnswl_SOURCES = tests/unit/check_dnswl.c $(UNIT_COMMON)
 tests_unit_check_dnswl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dnswl_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_asn
+endif
+# check_asn writes its test databases at run time with this script.
+EXTRA_DIST += tests/data/asn/make-test-mmdb.pl
+
+tests_unit_check_asn_SOURCES = tests/unit/check_asn.c $(UNIT_COMMON)
+tests_unit_check_asn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_asn_LDADD = $(UNIT_LDADD)
