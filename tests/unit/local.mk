@@ -95,3 +95,14 @@ EXTRA_DIST += tests/data/asn/make-test-mmdb.pl
 tests_unit_check_asn_SOURCES = tests/unit/check_asn.c $(UNIT_COMMON)
 tests_unit_check_asn_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_asn_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_addressbook
+endif
+# Fixtures: check_addressbook copies them under recipients' names.
+EXTRA_DIST += tests/data/addressbook/plain.txt tests/data/addressbook/vcard3.vcf \
+	tests/data/addressbook/vcard4-crlf.vcf tests/data/addressbook/nasty.vcf
+
+tests_unit_check_addressbook_SOURCES = tests/unit/check_addressbook.c $(UNIT_COMMON)
+tests_unit_check_addressbook_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_addressbook_LDADD = $(UNIT_LDADD)
