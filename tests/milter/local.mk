@@ -14,7 +14,9 @@ MILTER_TESTS = \
 	tests/milter/headers.sh \
 	tests/milter/replies.sh \
 	tests/milter/robustness.sh \
-	tests/milter/reload.sh
+	tests/milter/reload.sh \
+	tests/milter/reputation.sh \
+	tests/milter/reload-load.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)
