@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@
 #include "log.h"
 #include "util.h"
 
+#ifndef MX6_LOCALSTATEDIR
+#define MX6_LOCALSTATEDIR "/var"
+#endif
 #ifndef MX6_RUNSTATEDIR
 #define MX6_RUNSTATEDIR "/run"
 #endif
@@ -115,13 +119,8 @@ static int check_mode(struct loader *ld, const char *value, unsigned line,
 		      enum mx6_mode *mode_r)
 {
 	if (mx6_mode_parse(value, mode_r) < 0) {
-		report(ld, line, "unknown mode '%s' (defensive, mx6, report or off)", value);
-		return -1;
-	}
-	if (*mode_r == MX6_MODE_SUBMISSION) {
 		report(ld, line,
-		       "mode 'submission' is not available in this version (it needs "
-		       "learning, which this version does not have)");
+		       "unknown mode '%s' (defensive, mx6, report, submission or off)", value);
 		return -1;
 	}
 	return 0;
@@ -508,7 +507,7 @@ static int parse_addressbook(struct loader *ld, struct mx6_config *cfg, void *fi
 			     const char *value, unsigned line)
 {
 	(void)field;
-	if (strncmp(value, "dir:", 4) != 0) {
+	if (strncmp(value, "dir:", 4) != 0 || value[4] == '\0') {
 		report(ld, line, "addressbook '%s' must be dir:PATH", value);
 		return -1;
 	}
@@ -578,6 +577,36 @@ static int parse_cache_entries(struct loader *ld, struct mx6_config *cfg, void *
 	(void)cfg;
 	if (*value == '\0' || *end != '\0' || v < 1 || v > 10000000) {
 		report(ld, line, "'%s' is not a number from 1 to 10000000", value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+static int parse_days(struct loader *ld, struct mx6_config *cfg, void *field,
+		      const char *value, unsigned line)
+{
+	char *end;
+	unsigned long v = strtoul(value, &end, 10);
+
+	(void)cfg;
+	if (*value == '\0' || *end != '\0' || v > 36500) {
+		report(ld, line, "'%s' is not a number of days from 0 to 36500", value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+static int parse_count(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	char *end;
+	unsigned long v = strtoul(value, &end, 10);
+
+	(void)cfg;
+	if (*value == '\0' || *end != '\0' || v < 1 || v > 1000000000) {
+		report(ld, line, "'%s' is not a number from 1 to 1000000000", value);
 		return -1;
 	}
 	*(unsigned *)field = (unsigned)v;
@@ -711,6 +740,12 @@ static const struct key_def key_table[] = {
 	{"addressbook", parse_addressbook, 0, NULL, 0},
 	{"addressbook_cache", parse_cache_entries, FIELD(addressbook_cache), "1000", 0},
 	{"noretry_list", parse_noretry, 0, NULL, 0},
+	{"learn", parse_bool, FIELD(learn), "no", 0},
+	{"state", parse_string, FIELD(state_url),
+	 "lmdb:" MX6_LOCALSTATEDIR "/lib/mx6-milter/state", 0},
+	{"history_min_messages", parse_count, FIELD(history_min_messages), "5", 0},
+	{"history_min_days", parse_days, FIELD(history_min_days), "7", 0},
+	{"history_max_age", parse_days, FIELD(history_max_age), "400", 0},
 	{"dns_forwarders", parse_forwarders, FIELD(dns_forwarders), NULL, 0},
 	{"dns_timeout", parse_seconds, FIELD(dns_timeout_ms), "5", 0},
 	{"dns_trust_anchor", parse_file, FIELD(dns_trust_anchor), NULL, 0},
@@ -826,6 +861,68 @@ static void read_lines(struct loader *ld, FILE *fp, struct mx6_config *cfg,
 	free(buf);
 }
 
+/*
+ * One open store per URL for the whole process: an LMDB environment must
+ * not be opened twice in one process, and a reload builds its snapshot
+ * while sessions still use the old one's store.
+ */
+static pthread_mutex_t stores_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct open_store {
+	char *url;
+	struct mx6_store *store;
+	unsigned refs;
+	struct open_store *next;
+} *open_stores;
+
+static struct mx6_store *store_acquire(const char *url, char *err, size_t errlen)
+{
+	struct open_store *o;
+	struct mx6_store *store = NULL;
+
+	pthread_mutex_lock(&stores_lock);
+	for (o = open_stores; o != NULL; o = o->next)
+		if (strcmp(o->url, url) == 0) {
+			o->refs++;
+			store = o->store;
+			break;
+		}
+	if (store == NULL && (store = mx6_store_open(url, err, errlen)) != NULL) {
+		if ((o = calloc(1, sizeof(*o))) == NULL || (o->url = strdup(url)) == NULL) {
+			free(o);
+			mx6_store_close(&store);
+			snprintf(err, errlen, "out of memory");
+		} else {
+			o->store = store;
+			o->refs = 1;
+			o->next = open_stores;
+			open_stores = o;
+		}
+	}
+	pthread_mutex_unlock(&stores_lock);
+	return store;
+}
+
+static void store_release(struct mx6_store **store)
+{
+	struct open_store **p, *o;
+
+	if (*store == NULL)
+		return;
+	pthread_mutex_lock(&stores_lock);
+	for (p = &open_stores; (o = *p) != NULL; p = &o->next)
+		if (o->store == *store) {
+			if (--o->refs == 0) {
+				*p = o->next;
+				mx6_store_close(&o->store);
+				free(o->url);
+				free(o);
+			}
+			break;
+		}
+	pthread_mutex_unlock(&stores_lock);
+	*store = NULL;
+}
+
 static unsigned line_of(const struct seen *seen, const char *key)
 {
 	const struct key_def *def = find_key(key);
@@ -839,7 +936,7 @@ static unsigned line_of(const struct seen *seen, const char *key)
  * old one, which lives on with the sessions that still use it.
  */
 static void start_services(struct loader *ld, struct mx6_config *cfg,
-			   const struct seen *seen)
+			   const struct seen *seen, unsigned flags)
 {
 	struct mx6_dns_options opt;
 	char err[512];
@@ -849,6 +946,8 @@ static void start_services(struct loader *ld, struct mx6_config *cfg,
 	opt.timeout_ms = cfg->dns_timeout_ms;
 	opt.unbound_conf = cfg->dns_unbound_conf;
 	opt.trust_anchor = cfg->dns_trust_anchor;
+	if (flags & MX6_CONFIG_NO_SERVICES)
+		return;
 	if ((cfg->dns = mx6_dns_new(&opt, err, sizeof(err))) == NULL) {
 		report(ld, line_of(seen, cfg->dns_unbound_conf != NULL ? "dns_unbound_conf"
 								     : "dns_forwarders"),
@@ -870,10 +969,19 @@ static void start_services(struct loader *ld, struct mx6_config *cfg,
 		report(ld, line_of(seen, "addressbook"), "%s", err);
 	if (cfg->asn_greenlist != NULL && cfg->asn_db == NULL)
 		report(ld, line_of(seen, "asn_greenlist"), "asn_greenlist needs asn_db");
+	if (cfg->learn && !(flags & MX6_CONFIG_NO_STORE) &&
+	    (cfg->store = store_acquire(cfg->state_url, err, sizeof(err))) == NULL)
+		report(ld, line_of(seen, "state"), "%s", err);
 }
 
 struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report_fn,
 				   void *ctx)
+{
+	return mx6_config_load_flags(path, 0, report_fn, ctx);
+}
+
+struct mx6_config *mx6_config_load_flags(const char *path, unsigned flags,
+					 mx6_config_report_fn report_fn, void *ctx)
 {
 	struct loader ld = {path, NULL, report_fn, ctx, 0};
 	char resolved[PATH_MAX];
@@ -914,7 +1022,7 @@ struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report
 		def->parse(&ld, cfg, (char *)cfg + def->offset, value, seen[i].line);
 	}
 	if (ld.errors == 0)
-		start_services(&ld, cfg, seen);
+		start_services(&ld, cfg, seen, flags);
 done:
 	for (i = 0; i < NKEYS; i++)
 		free(seen[i].value);
@@ -939,6 +1047,8 @@ static void free_config(struct mx6_config *cfg)
 		free(cfg->listeners[i].label);
 	}
 	free(cfg->listeners);
+	store_release(&cfg->store);
+	free(cfg->state_url);
 	mx6_addressbook_close(&cfg->addressbook);
 	free(cfg->addressbook_spec);
 	mx6_asn_db_close(&cfg->asn_db);

@@ -27,8 +27,12 @@
  *	it points into the config or a static string.
  *
  *	Once every key is valid, the loader builds the services the snapshot
- *	owns: the resolver (dns_*), the SPF and DKIM checkers on top of it. A
- *	failure there is a load error too.
+ *	owns: the resolver (dns_*), the SPF and DKIM checkers on top of it,
+ *	the addressbooks and the state store. A failure there is a load
+ *	error too. mx6_config_load_flags() can leave them out: the daemon's
+ *	first load (before it forks and drops privileges: threads do not
+ *	survive fork(), and files the store creates must belong to the
+ *	unprivileged user) and mx6-milter -n build no store.
  *
  *	mx6_config_key_count()/mx6_config_key_name() list the keys of the
  *	table (used to check that the manual documents each one).
@@ -47,6 +51,7 @@
 #include "iplist.h"
 #include "reply.h"
 #include "spf.h"
+#include "store.h"
 
 enum mx6_mode {
 	MX6_MODE_DEFENSIVE = 0,
@@ -122,6 +127,12 @@ struct mx6_config {
 	struct mx6_ip_source noretry_ip;
 	struct mx6_domain_source noretry_domain;
 
+	int learn;
+	char *state_url;
+	unsigned history_min_messages;
+	unsigned history_min_days;
+	unsigned history_max_age; /* days */
+
 	char **dns_forwarders; /* NULL-terminated, or NULL: resolv.conf */
 	unsigned dns_timeout_ms;
 	char *dns_trust_anchor;
@@ -139,12 +150,19 @@ struct mx6_config {
 	struct mx6_dns *dns;
 	struct mx6_spf *spf;
 	struct mx6_dkim *dkim;
+	struct mx6_store *store; /* with learn = yes; shared by snapshots of one URL */
 };
 
 typedef void (*mx6_config_report_fn)(void *ctx, const char *message);
 
 struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report,
 				   void *ctx);
+
+/* Flags of mx6_config_load_flags(): what not to build. */
+#define MX6_CONFIG_NO_SERVICES 0x1 /* no resolver, checkers or store: validation only */
+#define MX6_CONFIG_NO_STORE 0x2	   /* everything but the state store */
+struct mx6_config *mx6_config_load_flags(const char *path, unsigned flags,
+					 mx6_config_report_fn report, void *ctx);
 struct mx6_config *mx6_config_ref(struct mx6_config *cfg);
 void mx6_config_unref(struct mx6_config **cfg);
 

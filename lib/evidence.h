@@ -56,6 +56,7 @@ enum mx6_green_signal {
 	MX6_GREEN_ASN,
 	MX6_GREEN_DOMAIN,
 	MX6_GREEN_DNSWL,
+	MX6_GREEN_HISTORY,
 	MX6_GREEN_IPREV,
 	MX6_GREEN_NORETRY,
 	MX6_GREEN_COUNT
@@ -102,6 +103,7 @@ struct mx6_evidence {
 	int addressbook_all;
 	char addressbook_source[MX6_ADDRESS_MAX + 300];
 	struct mx6_signal green[MX6_GREEN_COUNT];
+	int dnswl_client_temperror; /* a client zone failed; domain zones still to ask */
 	struct mx6_auth_evidence auth;
 };
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "address.h"
@@ -69,7 +70,7 @@ static void asn_signal(const struct mx6_config *cfg, const struct mx6_addr *clie
 /* Ask each zone until one lists the client; a temporary error matters only
  * if no zone does. */
 static void dnswl_ip_signal(const struct mx6_config *cfg, const struct mx6_addr *client,
-			    struct mx6_signal *sig)
+			    struct mx6_signal *sig, int *temperror_r)
 {
 	char answer[16];
 	size_t i;
@@ -94,6 +95,7 @@ static void dnswl_ip_signal(const struct mx6_config *cfg, const struct mx6_addr 
 			temporary = 1;
 	}
 	/* Domain zones are asked once the domain is authenticated. */
+	*temperror_r = temporary;
 	sig->state = cfg->ndnswl_domain > 0 ? MX6_SIG_PENDING
 			: temporary	    ? MX6_SIG_TEMPERR
 					    : MX6_SIG_NO;
@@ -115,16 +117,23 @@ static void noretry_ip_signal(const struct mx6_config *cfg, const struct mx6_add
 								     : MX6_SIG_NO;
 }
 
-void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev)
+void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,
+			struct mx6_evidence *ev)
 {
 	struct mx6_auth_evidence *a = &ev->auth;
 
-	if (!decides)
+	if (!decides) {
+		/* Learning authenticates, nothing more: no lists, no iprev. */
+		if (learns)
+			ev->auth_fail.state = MX6_SIG_PENDING;
 		return;
+	}
+	ev->green[MX6_GREEN_HISTORY].state = cfg->store != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
 	list_signal(&cfg->ip_whitelist, &ev->client, &ev->ip_whitelist);
 	list_signal(&cfg->ip_greenlist, &ev->client, &ev->green[MX6_GREEN_IP]);
 	asn_signal(cfg, &ev->client, &ev->green[MX6_GREEN_ASN]);
-	dnswl_ip_signal(cfg, &ev->client, &ev->green[MX6_GREEN_DNSWL]);
+	dnswl_ip_signal(cfg, &ev->client, &ev->green[MX6_GREEN_DNSWL],
+			&ev->dnswl_client_temperror);
 	noretry_ip_signal(cfg, &ev->client, &ev->green[MX6_GREEN_NORETRY]);
 	ev->auth_fail.state = MX6_SIG_PENDING;
 	ev->domain_whitelist.state = configured(&cfg->domain_whitelist);
@@ -167,8 +176,7 @@ void mx6_gather_rcpt(struct mx6_gather *g, const char *rcpt)
 {
 	size_t len;
 
-	if (!g->active)
-		return;
+	/* Kept for every message: addressbooks and outbound learning use them. */
 	g->rcpts_total++;
 	if (g->nrcpts == MX6_GATHER_MAX_RCPTS || rcpt == NULL)
 		return;
@@ -205,7 +213,8 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	ev->domain_whitelist.list = NULL;
 	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
 	ev->green[MX6_GREEN_DOMAIN].list = NULL;
-	ev->addressbook.state = cfg->addressbook != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
+	ev->addressbook.state =
+		cfg->addressbook != NULL || cfg->store != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
 	ev->addressbook.list = NULL;
 	ev->addressbook_all = 0;
 
@@ -361,7 +370,8 @@ static void domain_green_signals(const struct mx6_config *cfg, struct mx6_eviden
 	}
 	sig = &ev->green[MX6_GREEN_DNSWL];
 	if (sig->state == MX6_SIG_PENDING) {
-		int temporary = a->domain[0] == '\0' && a->domain_temperror;
+		int temporary = ev->dnswl_client_temperror ||
+				(a->domain[0] == '\0' && a->domain_temperror);
 
 		for (i = 0; a->domain[0] != '\0' && i < cfg->ndnswl_domain; i++) {
 			int rc = mx6_dnswl_check_domain(cfg->dns, &cfg->dnswl_domain[i], a->domain,
@@ -384,13 +394,14 @@ static void domain_green_signals(const struct mx6_config *cfg, struct mx6_eviden
 
 /* Step 5: only the authenticated From address counts, never a claimed one. */
 static void addressbook_signal(const struct mx6_config *cfg, struct mx6_evidence *ev,
-			       const struct mx6_gather *g)
+			       const struct mx6_gather *g, int64_t now)
 {
 	const struct mx6_auth_evidence *a = &ev->auth;
 	struct mx6_signal *sig = &ev->addressbook;
+	int64_t max_age = (int64_t)cfg->history_max_age * 86400;
 	size_t i, hits = 0;
 
-	if (cfg->addressbook == NULL)
+	if (cfg->addressbook == NULL && cfg->store == NULL)
 		return;
 	sig->state = a->domain[0] == '\0' && a->domain_temperror ? MX6_SIG_TEMPERR : MX6_SIG_NO;
 	if (a->domain[0] == '\0' || a->from_address[0] == '\0')
@@ -399,14 +410,23 @@ static void addressbook_signal(const struct mx6_config *cfg, struct mx6_evidence
 		char file[MX6_ADDRESS_MAX + 8];
 		unsigned line = 0;
 
-		if (mx6_addressbook_contains(cfg->addressbook, g->rcpts[i], a->from_address, file,
-					     sizeof(file), &line) != 1)
-			continue;
-		if (hits++ == 0) {
-			snprintf(ev->addressbook_source, sizeof(ev->addressbook_source), "%s/%s",
-				 cfg->addressbook_spec + 4, file);
-			sig->list = ev->addressbook_source;
-			sig->line = line;
+		if (cfg->addressbook != NULL &&
+		    mx6_addressbook_contains(cfg->addressbook, g->rcpts[i], a->from_address,
+					     file, sizeof(file), &line) == 1) {
+			if (hits++ == 0) {
+				snprintf(ev->addressbook_source, sizeof(ev->addressbook_source),
+					 "%s/%s", cfg->addressbook_spec + 4, file);
+				sig->list = ev->addressbook_source;
+				sig->line = line;
+			}
+		} else if (cfg->store != NULL &&
+			   mx6_store_addressbook_has(cfg->store, g->rcpts[i], a->from_address, now,
+						     max_age) == 1) {
+			/* Learned from this recipient's own outbound mail. */
+			if (hits++ == 0) {
+				sig->list = mx6_store_url(cfg->store);
+				sig->line = 0;
+			}
 		}
 	}
 	if (hits > 0) {
@@ -415,9 +435,55 @@ static void addressbook_signal(const struct mx6_config *cfg, struct mx6_evidence
 	}
 }
 
+/* A domain with enough authenticated IPv4 history over enough days. */
+static void history_signal(const struct mx6_config *cfg, struct mx6_evidence *ev,
+			   int64_t now)
+{
+	struct mx6_signal *sig = &ev->green[MX6_GREEN_HISTORY];
+	const struct mx6_auth_evidence *a = &ev->auth;
+	struct mx6_history h;
+	int64_t days;
+
+	if (sig->state != MX6_SIG_PENDING)
+		return;
+	sig->state = MX6_SIG_NO; /* a store that is down is no signal, not a deferral */
+	if (a->domain[0] == '\0' ||
+	    mx6_store_history_get(cfg->store, a->domain, now,
+				  (int64_t)cfg->history_max_age * 86400, &h) != 1)
+		return;
+	days = (now - h.first_seen) / 86400;
+	if (h.count >= cfg->history_min_messages && days >= (int64_t)cfg->history_min_days) {
+		sig->state = MX6_SIG_YES;
+		sig->list = mx6_store_url(cfg->store);
+		sig->line = 0;
+		snprintf(sig->detail, sizeof(sig->detail), "%llu/%lldd",
+			 (unsigned long long)h.count, (long long)days);
+	}
+}
+
+void mx6_gather_learn(const struct mx6_config *cfg, const struct mx6_evidence *ev,
+		      int64_t now)
+{
+	if (cfg->store != NULL && ev->auth.domain[0] != '\0' &&
+	    ev->auth_fail.state == MX6_SIG_NO)
+		mx6_store_history_add(cfg->store, ev->auth.domain, now);
+}
+
+void mx6_gather_learn_outbound(const struct mx6_config *cfg, const struct mx6_gather *g,
+			       const char *user, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; cfg->store != NULL && i < g->nrcpts; i++)
+		if (mx6_store_addressbook_add(cfg->store, user, g->rcpts[i], now) < 0)
+			return; /* down: the rest would fail too */
+}
+
 void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		    struct mx6_gather *g)
 {
+	int64_t now = (int64_t)time(NULL);
+
 	struct mx6_auth_evidence *a = &ev->auth;
 
 	if (!g->active)
@@ -440,5 +506,6 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	domain_signal(&cfg->domain_whitelist, a, &ev->domain_whitelist);
 	domain_signal(&cfg->domain_greenlist, a, &ev->green[MX6_GREEN_DOMAIN]);
 	domain_green_signals(cfg, ev);
-	addressbook_signal(cfg, ev, g);
+	addressbook_signal(cfg, ev, g, now);
+	history_signal(cfg, ev, now);
 }

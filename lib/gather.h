@@ -12,9 +12,16 @@
  *	mx6_decide()'s job.
  *
  *	mx6_gather_connect() sets the connection facts for an IPv6 client in
- *	a mode that decides: IP lists, iprev (iprev != no), and the initial
- *	state (off or pending) of every other signal. It does nothing for
- *	other clients. mx6_gather_helo() settles the iprev greenlist signal
+ *	a mode that decides (DECIDES): IP lists, iprev (iprev != no), and the
+ *	initial state (off or pending) of every other signal. For a client
+ *	that only LEARNS (IPv4 with learn = yes) it only switches
+ *	authentication on. It does nothing for other clients.
+ *
+ *	mx6_gather_learn() records an authenticated, not auth-failing
+ *	message's domain in the IPv4 history (SPEC 6) after mx6_gather_eom();
+ *	mx6_gather_learn_outbound() adds each recipient to USER's learned
+ *	addressbook (submission listeners). Both do nothing without a store,
+ *	and a store that is down only costs the lesson. mx6_gather_helo() settles the iprev greenlist signal
  *	(the confirmed name must equal HELO). mx6_gather_mail() forgets the
  *	previous message's authentication, checks SPF for the MAIL FROM
  *	identity (HELO for the null sender) and sets auth_fail for an SPF
@@ -35,6 +42,7 @@
 #define MX6_GATHER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "dkim.h"
@@ -55,7 +63,12 @@ struct mx6_gather {
 
 #define MX6_GATHER_MAX_RCPTS 1000
 
-void mx6_gather_connect(const struct mx6_config *cfg, int decides, struct mx6_evidence *ev);
+void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,
+			struct mx6_evidence *ev);
+void mx6_gather_learn(const struct mx6_config *cfg, const struct mx6_evidence *ev,
+		      int64_t now);
+void mx6_gather_learn_outbound(const struct mx6_config *cfg, const struct mx6_gather *g,
+			       const char *user, int64_t now);
 void mx6_gather_helo(const struct mx6_config *cfg, struct mx6_evidence *ev, const char *helo);
 void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		     struct mx6_gather *g, const char *helo, const char *sender);

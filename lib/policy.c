@@ -25,6 +25,7 @@ static const char *const green_reasons[MX6_GREEN_COUNT] = {
 	[MX6_GREEN_ASN] = "asn",
 	[MX6_GREEN_DOMAIN] = "domain_greenlist",
 	[MX6_GREEN_DNSWL] = "dnswl",
+	[MX6_GREEN_HISTORY] = "history",
 	[MX6_GREEN_IPREV] = "iprev",
 	[MX6_GREEN_NORETRY] = "noretry",
 };
@@ -110,11 +111,14 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	memset(v, 0, sizeof(*v));
 
 	/* Step 1: IPv4, unknown clients and listeners that are off. */
-	if (!ev->client_known || !ev->client_ipv6 || mode == MX6_MODE_OFF) {
+	/* ... and submission listeners, where only learning happens. */
+	if (!ev->client_known || !ev->client_ipv6 || mode == MX6_MODE_OFF ||
+	    mode == MX6_MODE_SUBMISSION) {
 		v->class = MX6_CLASS_NONE;
-		add_reason(v, mode == MX6_MODE_OFF ? "mode-off"
-				: ev->client_known	 ? "ipv4"
-							 : "no-client-address");
+		add_reason(v, mode == MX6_MODE_OFF	    ? "mode-off"
+				: mode == MX6_MODE_SUBMISSION ? "submission"
+				: ev->client_known	    ? "ipv4"
+							    : "no-client-address");
 		return;
 	}
 

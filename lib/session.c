@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
+#include <time.h>
 
 #include "authres.h"
 #include "gather.h"
@@ -61,6 +63,8 @@ struct mx6_session {
 	char authres[MX6_AUTHRES_MAX];
 	char verdict_header[MX6_REASONS_MAX + 512];
 	int failed; /* an internal error hit this message: fail safe at EOM */
+	int learns;		   /* IPv4 client with learn = yes (connection) */
+	char submitter[320];	   /* authenticated local user's address (submission) */
 	struct mx6_gather gather;
 };
 
@@ -133,7 +137,12 @@ enum mx6_step mx6_session_connect(struct mx6_session *s,
 		mx6_addr_format(info->client, s->client_text);
 	}
 	s->gather.raw_values = info->raw_header_values;
-	mx6_gather_connect(s->cfg, s->ev.client_ipv6 && s->mode != MX6_MODE_OFF, &s->ev);
+	s->learns = s->cfg->learn && s->ev.client_known && !s->ev.client_ipv6 &&
+		    s->mode != MX6_MODE_SUBMISSION;
+	mx6_gather_connect(s->cfg,
+			   s->ev.client_ipv6 && s->mode != MX6_MODE_OFF &&
+				   s->mode != MX6_MODE_SUBMISSION,
+			   s->learns, &s->ev);
 	return MX6_STEP_CONTINUE;
 }
 
@@ -150,7 +159,6 @@ enum mx6_step mx6_session_mail(struct mx6_session *s, const char *sender,
 	char bare[sizeof(s->sender)];
 	size_t len;
 
-	(void)auth_authen;
 	reset_message(s);
 	copy_field(s->sender, sizeof(s->sender), sender);
 	/* The MTA passes "<a@example.org>"; SPF wants the address itself. */
@@ -159,6 +167,15 @@ enum mx6_step mx6_session_mail(struct mx6_session *s, const char *sender,
 	if (len > 0 && bare[len - 1] == '>')
 		bare[len - 1] = '\0';
 	mx6_gather_mail(s->cfg, &s->ev, &s->gather, s->helo, bare);
+	/* Only a user the MTA authenticated teaches us whom they write to. */
+	s->submitter[0] = '\0';
+	if (s->mode == MX6_MODE_SUBMISSION && auth_authen != NULL && *auth_authen != '\0') {
+		size_t i;
+
+		mx6_strlcpy(s->submitter, bare, sizeof(s->submitter));
+		for (i = 0; s->submitter[i] != '\0'; i++)
+			s->submitter[i] = (char)tolower((unsigned char)s->submitter[i]);
+	}
 	return MX6_STEP_CONTINUE;
 }
 
@@ -384,6 +401,10 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 			     s->queue_id, s->client_text, actions_r->ndelete,
 			     s->verdict_headers, s->nours);
 	mx6_gather_eom(s->cfg, &s->ev, &s->gather);
+	if (s->learns)
+		mx6_gather_learn(s->cfg, &s->ev, (int64_t)time(NULL));
+	if (s->submitter[0] != '\0')
+		mx6_gather_learn_outbound(s->cfg, &s->gather, s->submitter, (int64_t)time(NULL));
 	decide(s, MX6_STAGE_EOM);
 	if (s->verdict.class == MX6_CLASS_NONE)
 		return MX6_STEP_ACCEPT;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "session.h"
@@ -38,19 +39,132 @@ struct outcome {
 	struct mx6_eom_actions actions;
 };
 
+static void report_stderr(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", message);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mx6-check --config FILE --ip ADDR [--helo NAME] [--from ADDR]\n"
 		"                 [--rcpt ADDR]... [--listener NAME|[ADDRESS]] [--json]\n"
-		"                 [MESSAGE-FILE|-]\n");
+		"                 [MESSAGE-FILE|-]\n"
+		"       mx6-check --config FILE --history DOMAIN | --addressbook USER [--json]\n"
+		"       mx6-check --config FILE --export-state | --import-state FILE|-\n");
 	exit(2);
 }
 
-static void report_stderr(void *ctx, const char *message)
+static void json_string(const char *s);
+
+static void print_correspondent(void *ctx, const char *correspondent, int64_t last_seen)
 {
-	(void)ctx;
-	fprintf(stderr, "%s\n", message);
+	int *json = ctx;
+
+	if (*json >= 1) {
+		printf("%s{\"correspondent\":", *json > 1 ? "," : "");
+		json_string(correspondent);
+		printf(",\"last_seen\":%lld}", (long long)last_seen);
+	} else
+		printf("%s last-seen=%lld\n", correspondent, (long long)last_seen);
+	if (*json >= 1)
+		*json = 2;
+}
+
+/* What the state store knows (SPEC 6), and its backup and migration. */
+static int state_command(const char *config, int op, const char *arg, int json)
+{
+	struct mx6_config *cfg = mx6_config_load(config, report_stderr, NULL);
+	int64_t now = (int64_t)time(NULL);
+	struct mx6_history h;
+	char err[512];
+	long n;
+	int rc = 0;
+
+	if (cfg == NULL)
+		return 2;
+	if (cfg->store == NULL) {
+		fprintf(stderr, "mx6-check: %s has no state store (learn = no)\n", config);
+		mx6_config_unref(&cfg);
+		return 2;
+	}
+	switch (op) {
+	case 'D':
+		rc = mx6_store_history_get(cfg->store, arg, now,
+					   (int64_t)cfg->history_max_age * 86400, &h);
+		if (rc < 0) {
+			fprintf(stderr, "mx6-check: state store %s unavailable\n",
+				mx6_store_url(cfg->store));
+			rc = 2;
+			break;
+		}
+		if (json) {
+			printf("{\"domain\":");
+			json_string(arg);
+			printf(",\"known\":%s,\"count\":%llu,\"first_seen\":%lld,"
+			       "\"last_seen\":%lld}\n",
+			       rc ? "true" : "false", rc ? (unsigned long long)h.count : 0ULL,
+			       rc ? (long long)h.first_seen : 0LL, rc ? (long long)h.last_seen : 0LL);
+		} else if (rc)
+			printf("%s: %llu authenticated IPv4 messages, first %lld, last %lld "
+			       "(%lld days)%s\n",
+			       arg, (unsigned long long)h.count, (long long)h.first_seen,
+			       (long long)h.last_seen, (long long)((now - h.first_seen) / 86400),
+			       h.count >= cfg->history_min_messages &&
+					       (now - h.first_seen) / 86400 >=
+						       (int64_t)cfg->history_min_days
+				       ? ": a greenlist signal"
+				       : "");
+		else
+			printf("%s: no authenticated IPv4 history\n", arg);
+		rc = 0;
+		break;
+	case 'A':
+		if (json) {
+			printf("{\"user\":");
+			json_string(arg);
+			printf(",\"correspondents\":[");
+		}
+		n = mx6_store_addressbook_list(cfg->store, arg, print_correspondent, &json);
+		if (json)
+			printf("]}\n");
+		if (n < 0) {
+			fprintf(stderr, "mx6-check: state store %s unavailable\n",
+				mx6_store_url(cfg->store));
+			rc = 2;
+		}
+		break;
+	case 'E':
+		if (mx6_store_export(cfg->store, stdout) < 0) {
+			fprintf(stderr, "mx6-check: state store %s unavailable\n",
+				mx6_store_url(cfg->store));
+			rc = 2;
+		}
+		break;
+	case 'I': {
+		FILE *in = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "r");
+
+		if (in == NULL) {
+			perror(arg);
+			rc = 2;
+			break;
+		}
+		n = mx6_store_import(cfg->store, in, err, sizeof(err));
+		if (n < 0) {
+			fprintf(stderr, "mx6-check: %s:%s\n", arg, err);
+			rc = 2;
+		} else {
+			fprintf(stderr, "mx6-check: imported %ld entries into %s\n", n,
+				mx6_store_url(cfg->store));
+		}
+		if (in != stdin)
+			fclose(in);
+		break;
+	}
+	}
+	mx6_config_unref(&cfg);
+	return rc;
 }
 
 static int is_refusal(enum mx6_step step)
@@ -257,13 +371,18 @@ int main(int argc, char **argv)
 		{"rcpt", required_argument, NULL, 'r'},
 		{"listener", required_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'},
+		{"history", required_argument, NULL, 'D'},
+		{"addressbook", required_argument, NULL, 'A'},
+		{"export-state", no_argument, NULL, 'E'},
+		{"import-state", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *ip = NULL, *helo = NULL, *from = "", *listener = NULL;
 	const char *rcpts[MAX_RCPTS];
 	size_t nrcpts = 0, i;
-	int json = 0, ch, code;
+	int json = 0, ch, code, state_op = 0;
+	const char *state_arg = NULL;
 	struct mx6_config *cfg;
 	struct mx6_session *s;
 	struct mx6_connect_info info;
@@ -298,10 +417,19 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'D':
+		case 'A':
+		case 'E':
+		case 'I':
+			state_op = ch;
+			state_arg = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
+	if (config != NULL && state_op != 0 && ip == NULL && argc == optind)
+		return state_command(config, state_op, state_arg, json);
 	if (config == NULL || ip == NULL || argc - optind > 1)
 		usage();
 	if (mx6_addr_parse(ip, &addr) < 0) {

@@ -39,6 +39,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "util.h"
 #include "version.h"
 
 #ifndef MX6_SYSCONFDIR
@@ -276,7 +277,7 @@ static int signal_loop(const char *config_path, pthread_t tid)
 int main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG, *socket_spec = NULL, *path;
-	char abs_config[PATH_MAX];
+	char abs_config[PATH_MAX], socket_buf[PATH_MAX + 16];
 	int foreground = 0, check_only = 0, ch, rc;
 	struct mx6_config *cfg;
 	struct sigaction sa;
@@ -308,7 +309,15 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
-	if ((cfg = mx6_config_load(config_path, report_stderr, NULL)) == NULL)
+	/*
+	 * First a validating load only: the resolver's threads would not
+	 * survive daemonize()'s fork, and the state store must be created by
+	 * the unprivileged user. The snapshot that serves mail is loaded
+	 * after both.
+	 */
+	if ((cfg = mx6_config_load_flags(config_path,
+					 check_only ? MX6_CONFIG_NO_STORE : MX6_CONFIG_NO_SERVICES,
+					 report_stderr, NULL)) == NULL)
 		return 1;
 	/* Reloads happen after chdir("/"): remember where the file really is. */
 	if (realpath(config_path, abs_config) != NULL)
@@ -326,8 +335,10 @@ int main(int argc, char **argv)
 				"explicitly if you mean it\n");
 		return 1;
 	}
-	if (socket_spec == NULL)
-		socket_spec = cfg->socket;
+	/* A copy: the validating snapshot goes away before the daemon stops. */
+	mx6_strlcpy(socket_buf, socket_spec != NULL ? socket_spec : cfg->socket,
+		    sizeof(socket_buf));
+	socket_spec = socket_buf;
 
 	/*
 	 * With -f, log to stderr too (SPEC 2). Under systemd, stderr already
@@ -347,6 +358,12 @@ int main(int argc, char **argv)
 	}
 	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || drop_privileges(&pw) < 0)
 		return 1;
+	mx6_config_unref(&cfg);
+	if ((cfg = mx6_config_load(config_path, report_log, NULL)) == NULL) {
+		mx6_msg_error("%s: cannot load the configuration as user %s", config_path,
+			      pw.pw_name);
+		return 1;
+	}
 	mx6_milter_set_config(cfg);
 
 	if (pipe(signal_pipe) < 0) {

@@ -220,23 +220,19 @@ END_TEST
 START_TEST(bad_default_mode_is_an_error)
 {
 	refused_with("default_mode = paranoid\n", 1,
-		     "unknown mode 'paranoid' (defensive, mx6, report or off)");
+		     "unknown mode 'paranoid' (defensive, mx6, report, submission or off)");
 }
 END_TEST
 
-START_TEST(submission_mode_is_refused_as_default_mode)
+START_TEST(submission_mode_is_a_listener_mode)
 {
-	refused_with("default_mode = submission\n", 1,
-		     "mode 'submission' is not available in this version (it needs "
-		     "learning, which this version does not have)");
-}
-END_TEST
+	struct mx6_config *cfg = load("listener = submission submission\n");
+	const char *label;
 
-START_TEST(submission_mode_is_refused_on_a_listener)
-{
-	refused_with("listener = submission submission\n", 1,
-		     "mode 'submission' is not available in this version (it needs "
-		     "learning, which this version does not have)");
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(mx6_config_listener(cfg, "submission", NULL, NULL, &label),
+			 MX6_MODE_SUBMISSION);
+	mx6_config_unref(&cfg);
 }
 END_TEST
 
@@ -257,7 +253,7 @@ END_TEST
 START_TEST(listener_with_bad_mode_is_an_error)
 {
 	refused_with("listener = mta-v6 strict\n", 1,
-		     "unknown mode 'strict' (defensive, mx6, report or off)");
+		     "unknown mode 'strict' (defensive, mx6, report, submission or off)");
 }
 END_TEST
 
@@ -1086,8 +1082,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, empty_user_is_an_error);
 	tcase_add_test(tc, bad_authserv_id_is_an_error);
 	tcase_add_test(tc, bad_default_mode_is_an_error);
-	tcase_add_test(tc, submission_mode_is_refused_as_default_mode);
-	tcase_add_test(tc, submission_mode_is_refused_on_a_listener);
+	tcase_add_test(tc, submission_mode_is_a_listener_mode);
 	tcase_add_test(tc, listener_with_one_word_is_an_error);
 	tcase_add_test(tc, listener_with_three_words_is_an_error);
 	tcase_add_test(tc, listener_with_bad_mode_is_an_error);

@@ -106,3 +106,11 @@ EXTRA_DIST += tests/data/addressbook/plain.txt tests/data/addressbook/vcard3.vcf
 tests_unit_check_addressbook_SOURCES = tests/unit/check_addressbook.c $(UNIT_COMMON)
 tests_unit_check_addressbook_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_addressbook_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_store
+endif
+
+tests_unit_check_store_SOURCES = tests/unit/check_store.c $(UNIT_COMMON)
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_store_LDADD = $(UNIT_LDADD)
