@@ -568,65 +568,50 @@ static int parse_noretry(struct loader *ld, struct mx6_config *cfg, void *field,
 	return 0;
 }
 
-static int parse_cache_entries(struct loader *ld, struct mx6_config *cfg, void *field,
-			       const char *value, unsigned line)
+/* A whole number from min to max, written in decimal. */
+static int parse_uint_range(struct loader *ld, void *field, const char *value,
+			    unsigned line, unsigned long min, unsigned long max,
+			    const char *what)
 {
 	char *end;
-	unsigned long v = strtoul(value, &end, 10);
+	unsigned long v;
 
-	(void)cfg;
-	if (*value == '\0' || *end != '\0' || v < 1 || v > 10000000) {
-		report(ld, line, "'%s' is not a number from 1 to 10000000", value);
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0 || v < min || v > max) {
+		report(ld, line, "'%s' is not a number%s from %lu to %lu", value, what, min, max);
 		return -1;
 	}
 	*(unsigned *)field = (unsigned)v;
 	return 0;
+}
+
+static int parse_cache_entries(struct loader *ld, struct mx6_config *cfg, void *field,
+			       const char *value, unsigned line)
+{
+	(void)cfg;
+	return parse_uint_range(ld, field, value, line, 1, 10000000, "");
 }
 
 static int parse_days(struct loader *ld, struct mx6_config *cfg, void *field,
 		      const char *value, unsigned line)
 {
-	char *end;
-	unsigned long v = strtoul(value, &end, 10);
-
 	(void)cfg;
-	if (*value == '\0' || *end != '\0' || v > 36500) {
-		report(ld, line, "'%s' is not a number of days from 0 to 36500", value);
-		return -1;
-	}
-	*(unsigned *)field = (unsigned)v;
-	return 0;
+	return parse_uint_range(ld, field, value, line, 0, 36500, " of days");
 }
 
 static int parse_count(struct loader *ld, struct mx6_config *cfg, void *field,
 		       const char *value, unsigned line)
 {
-	char *end;
-	unsigned long v = strtoul(value, &end, 10);
-
 	(void)cfg;
-	if (*value == '\0' || *end != '\0' || v < 1 || v > 1000000000) {
-		report(ld, line, "'%s' is not a number from 1 to 1000000000", value);
-		return -1;
-	}
-	*(unsigned *)field = (unsigned)v;
-	return 0;
+	return parse_uint_range(ld, field, value, line, 1, 1000000000, "");
 }
 
 static int parse_dkim_signatures(struct loader *ld, struct mx6_config *cfg, void *field,
 				 const char *value, unsigned line)
 {
-	char *end;
-	unsigned long v = strtoul(value, &end, 10);
-
 	(void)cfg;
-	if (*value == '\0' || *end != '\0' || v < 1 || v > MX6_MAX_DKIM_SIGNATURES) {
-		report(ld, line, "'%s' is not a number from 1 to %d", value,
-		       MX6_MAX_DKIM_SIGNATURES);
-		return -1;
-	}
-	*(unsigned *)field = (unsigned)v;
-	return 0;
+	return parse_uint_range(ld, field, value, line, 1, MX6_MAX_DKIM_SIGNATURES, "");
 }
 
 static int parse_reply(struct loader *ld, struct mx6_config *cfg, void *field,
