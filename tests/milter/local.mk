@@ -16,7 +16,8 @@ MILTER_TESTS = \
 	tests/milter/robustness.sh \
 	tests/milter/reload.sh \
 	tests/milter/reputation.sh \
-	tests/milter/reload-load.sh
+	tests/milter/reload-load.sh \
+	tests/milter/learning.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)
