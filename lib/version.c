@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include <hiredis/hiredis.h>
 #include <libpsl.h>
+#include <lmdb.h>
+#include <maxminddb.h>
 #include <opendkim/dkim.h>
 #include <spf2/spf.h>
 #include <unbound.h>
@@ -28,4 +31,8 @@ void mx6_print_library_versions(FILE *fp)
 	fprintf(fp, "libopendkim %u.%u.%u\n", (unsigned)(dkim >> 24), (unsigned)((dkim >> 16) & 0xff),
 		(unsigned)((dkim >> 8) & 0xff));
 	fprintf(fp, "libpsl %s\n", psl_get_version());
+	fprintf(fp, "libmaxminddb %s\n", MMDB_lib_version());
+	fprintf(fp, "%s\n", mdb_version(NULL, NULL, NULL));
+	fprintf(fp, "hiredis %d.%d.%d (built against)\n", HIREDIS_MAJOR, HIREDIS_MINOR,
+		HIREDIS_PATCH);
 }

@@ -7,3 +7,8 @@ EXTRA_DIST += tests/e2e/lib.sh tests/e2e/postfix.sh
 # inside the namespace, DKIM keys made with openssl and signed with tests/dkim/dkim-sign.
 TESTS += tests/e2e/auth.sh
 EXTRA_DIST += tests/e2e/auth.sh
+
+# Learning end to end: authenticated IPv4 mail through the real Postfix
+# teaches the milter (LMDB store) to accept the same domain over IPv6.
+TESTS += tests/e2e/learning.sh
+EXTRA_DIST += tests/e2e/learning.sh

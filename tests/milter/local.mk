@@ -17,7 +17,8 @@ MILTER_TESTS = \
 	tests/milter/reload.sh \
 	tests/milter/reputation.sh \
 	tests/milter/reload-load.sh \
-	tests/milter/learning.sh
+	tests/milter/learning.sh \
+	tests/milter/learning-shared.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)
