@@ -180,9 +180,17 @@ void mx6_gather_rcpt(struct mx6_gather *g, const char *rcpt)
 	g->rcpts_total++;
 	if (g->nrcpts == MX6_GATHER_MAX_RCPTS || rcpt == NULL)
 		return;
-	if (g->rcpts == NULL &&
-	    (g->rcpts = calloc(MX6_GATHER_MAX_RCPTS, sizeof(*g->rcpts))) == NULL)
-		return;
+	if (g->nrcpts == g->rcpts_cap) {
+		size_t ncap = g->rcpts_cap ? 2 * g->rcpts_cap : 2;
+		char(*grown)[MX6_ADDRESS_MAX];
+
+		if (ncap > MX6_GATHER_MAX_RCPTS)
+			ncap = MX6_GATHER_MAX_RCPTS;
+		if ((grown = realloc(g->rcpts, ncap * sizeof(*grown))) == NULL)
+			return; /* then this recipient's book is not consulted: no signal */
+		g->rcpts = grown;
+		g->rcpts_cap = ncap;
+	}
 	if (*rcpt == '<')
 		rcpt++;
 	mx6_strlcpy(g->rcpts[g->nrcpts], rcpt, sizeof(g->rcpts[0]));

@@ -58,6 +58,7 @@ struct mx6_gather {
 	/* Recipients, for the addressbooks: the first MX6_GATHER_MAX_RCPTS. */
 	char (*rcpts)[MX6_ADDRESS_MAX];
 	size_t nrcpts;	    /* stored */
+	size_t rcpts_cap;   /* allocated (grows: most mail has one recipient) */
 	size_t rcpts_total; /* given */
 };
 
