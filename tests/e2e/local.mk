@@ -13,6 +13,13 @@ EXTRA_DIST += tests/e2e/auth.sh
 TESTS += tests/e2e/learning.sh
 EXTRA_DIST += tests/e2e/learning.sh
 
+# The same scenarios behind a real Sendmail, unpacked (not installed: it
+# conflicts with Postfix) from `apt-get download` packages cached in
+# tests/e2e/.sendmail-cache; the cached .deb files go with `make clean`.
+TESTS += tests/e2e/sendmail.sh
+EXTRA_DIST += tests/e2e/sendmail.sh contrib/sendmail/mx6-milter.mc
+CLEANFILES += tests/e2e/.sendmail-cache/*.deb
+
 # The four scenarios of the MX6 proposal end to end: tests/mx6-sender (an
 # MX6-aware sender: SRV _mx6._tcp lookup, IPv6 first, IPv4 retry after the
 # mx6 5xx) against the real Postfix and the test DNS server.
