@@ -1078,10 +1078,14 @@ static void *race_reader(void *arg)
 		int rc = mx6_addressbook_contains(race->ab, "race@example.net",
 						  "alice@example.org", file, sizeof(file),
 						  &line);
-		int ok = rc == 1 && strcmp(file, "race@example.net") == 0 &&
-			 (line == 1 || line == 3);
+		/* Old, new, or -1 ("changed while being read" three times in a row,
+		 * possible when the writer renames thousands of times a second on a
+		 * loaded machine): no signal, never a wrong answer. */
+		int ok = (rc == 1 && strcmp(file, "race@example.net") == 0 &&
+			  (line == 1 || line == 3)) ||
+			 rc == -1;
 
-		if (ok) {
+		if (ok && rc == 1) {
 			rc = mx6_addressbook_contains(race->ab, "still@example.net",
 						      "bob@example.org", file,
 						      sizeof(file), &line);
@@ -1092,7 +1096,7 @@ static void *race_reader(void *arg)
 			rc = mx6_addressbook_contains(race->ab, "race@example.net",
 						      "new@example.org", file,
 						      sizeof(file), &line);
-			ok = rc == 0 || (rc == 1 && line == 4);
+			ok = rc == 0 || rc == -1 || (rc == 1 && line == 4);
 		}
 		if (!ok && race->bad[rd->index]++ == 0)
 			snprintf(race->why[rd->index], sizeof(race->why[0]),
