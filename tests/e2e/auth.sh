@@ -82,37 +82,6 @@ auth_cleanup() {
 }
 trap auth_cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	printf 'ok - %s\n' "$1"
-}
-# not_ok DESCRIPTION [FILE...]: report a failure with the files' contents.
-not_ok() {
-	failed=$((failed + 1))
-	printf 'not ok - %s\n' "$1"
-	shift
-	local f
-	for f in "$@"; do
-		[ -f "$f" ] || continue
-		printf '#   --- %s\n' "${f#"$D"/}"
-		sed 's/^/#   /' "$f"
-	done
-}
-# check DESCRIPTION COMMAND...: ok if COMMAND succeeds, else not ok with
-# the last swaks transcript.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc" "$E2E_SWAKS_OUT"; fi
-}
-# want TEXT: show the expected text under a failure.
-want() {
-	printf '#   --- want:\n'
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
 EOM='^[0-9]+ lines sent$'
 
 # reply_is CMD-REGEX EXPECTED DESCRIPTION: the reply to that command is

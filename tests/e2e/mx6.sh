@@ -76,29 +76,6 @@ mx6_cleanup() {
 }
 trap mx6_cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	printf 'ok - %s\n' "$1"
-}
-# not_ok DESCRIPTION [FILE...]: report a failure with the files' contents.
-not_ok() {
-	failed=$((failed + 1))
-	printf 'not ok - %s\n' "$1"
-	shift
-	local f
-	for f in "$@"; do
-		[ -f "$f" ] || continue
-		printf '#   --- %s\n' "${f#"$D"/}"
-		sed 's/^/#   /' "$f"
-	done
-}
-want() {
-	printf '#   --- want:\n'
-	printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
 # --- DNS, lists, milter, Postfix ---------------------------------------------
 
 cat >"$D/zone.conf" <<EOF

@@ -34,36 +34,6 @@ e2e_setup_net
 e2e_make_tmpdir mx6-e2e
 D=$E2E_DIR
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	printf 'ok - %s\n' "$1"
-}
-# not_ok DESCRIPTION [FILE...]: report a failure with the files' contents.
-not_ok() {
-	failed=$((failed + 1))
-	printf 'not ok - %s\n' "$1"
-	shift
-	local f
-	for f in "$@"; do
-		[ -f "$f" ] || continue
-		printf '#   --- %s\n' "${f#"$D"/}"
-		sed 's/^/#   /' "$f"
-	done
-}
-# check DESCRIPTION COMMAND...: ok if COMMAND succeeds, else not ok with
-# the last swaks transcript.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc" "$E2E_SWAKS_OUT"; fi
-}
-
-# is_reply_to CMD-REGEX EXPECTED: the reply to that command is exactly EXPECTED.
-is_reply_to() {
-	[ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]
-}
 queued() {
 	e2e_reply_to '^[0-9]+ lines sent$' "$E2E_SWAKS_OUT" | grep -q '^250 .*queued as'
 }

@@ -79,32 +79,6 @@ sm_cleanup() {
 }
 trap sm_cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	printf 'ok - %s\n' "$1"
-}
-# not_ok DESCRIPTION [FILE...]: report a failure with the files' contents.
-not_ok() {
-	failed=$((failed + 1))
-	printf 'not ok - %s\n' "$1"
-	shift
-	local f
-	for f in "$@"; do
-		[ -f "$f" ] || continue
-		printf '#   --- %s\n' "${f#"$D"/}"
-		sed 's/^/#   /' "$f"
-	done
-}
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc" "$E2E_SWAKS_OUT"; fi
-}
-is_reply_to() {
-	[ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]
-}
 # Sendmail: "250 2.0.0 QUEUEID Message accepted for delivery".
 queued() {
 	e2e_reply_to '^[0-9]+ lines sent$' "$E2E_SWAKS_OUT" | grep -q '^250 .*accepted for delivery'
