@@ -1,22 +1,34 @@
 # shellcheck shell=bash
-# tests/e2e/lib.sh -- shared helpers for tests/e2e/postfix.sh and contrib/demo/run.
+# tests/e2e/lib.sh -- shared helpers for the end-to-end tests in tests/e2e/
+# and contrib/demo/run.
 #
 # Source this file from bash. It brings up, inside a private network
-# namespace, a private Postfix instance with three smtpd services (IPv4,
-# IPv6 defensive, IPv6 MX6) that relays to smtp-sink, plus the milter.
-# Nothing here touches the system Postfix instance or any real network:
-# every address used lives on the namespace's own loopback interface.
+# namespace, the MTA under test -- a private Postfix instance (E2E_MTA=postfix,
+# the default) or a Sendmail unpacked from Debian's packages
+# (E2E_MTA=sendmail) -- with three listeners (IPv4, IPv6 defensive, IPv6 MX6)
+# that relay to smtp-sink, plus the milter and, when asked, the test DNS
+# server of tests/dns/server.sh. Nothing here touches the system's MTA or
+# any real network: every address used lives on the namespace's own
+# loopback interface.
 #
 # Typical use:
 #   . lib.sh
+#   e2e_mta_prepare BUILDDIR        # Sendmail: fetch the packages (needs the network)
 #   e2e_enter_netns "$0" "$@"       # re-exec in a new namespace (or exit 77)
 #   e2e_setup_net
 #   e2e_make_tmpdir
+#   e2e_start_dns ZONEFILE          # optional; sets E2E_DNS
 #   e2e_start_sink
-#   e2e_start_postfix
+#   e2e_mta_start                   # Postfix or Sendmail, after E2E_MTA
 #   e2e_start_milter BINARY CONFIG
 #   e2e_swaks NAME --local-interface ... --server ... ; e2e_wait_delivered MARKER
 #   e2e_cleanup                      # installed as an EXIT trap by e2e_make_tmpdir
+#
+# What differs between the MTAs is behind e2e_queued_id, e2e_rcpt_reply,
+# e2e_queue_empty, E2E_QID_RE and E2E_RCPT_QID_RE; both log to E2E_DIR/maillog.
+
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_MTA=${E2E_MTA:-postfix}     # the MTA under test: postfix or sendmail
 
 # Addresses (documentation prefixes, only ever configured inside the namespace).
 E2E_MTA_V4=192.0.2.25          # IPv4 smtpd service, listener mta-v4
@@ -32,6 +44,10 @@ E2E_DIR=                       # scratch directory (set by e2e_make_tmpdir)
 E2E_SINK_PID=
 E2E_MILTER_PID=
 E2E_POSTFIX_STARTED=
+E2E_SM_PID=                    # sendmail -bD
+E2E_SYSLOG_PID=                # the syslog socket Sendmail logs to
+E2E_DNS=                       # 127.0.0.1@PORT of the test DNS server (e2e_start_dns)
+E2E_DNS_SERVER=$E2E_LIB_DIR/../dns/server.sh
 E2E_KEEP=${MX6_E2E_KEEP:-}     # set MX6_E2E_KEEP=1 to keep the scratch directory
 
 e2e_log() { printf '%s\n' "$*" >&2; }
@@ -125,6 +141,14 @@ e2e_cleanup() {
 	if [ -n "$E2E_POSTFIX_STARTED" ]; then
 		postfix -c "$E2E_DIR/etc" stop >/dev/null 2>&1
 		E2E_POSTFIX_STARTED=
+	fi
+	e2e_kill "$E2E_SM_PID"
+	E2E_SM_PID=
+	e2e_kill "$E2E_SYSLOG_PID"
+	E2E_SYSLOG_PID=
+	if [ -n "$E2E_DNS" ]; then
+		"$E2E_DNS_SERVER" stop "$E2E_DIR/dns" >/dev/null 2>&1
+		E2E_DNS=
 	fi
 	e2e_kill "$E2E_MILTER_PID"
 	E2E_MILTER_PID=
@@ -271,6 +295,272 @@ e2e_start_postfix() {
 	fi
 }
 
+# --- Sendmail -----------------------------------------------------------------
+#
+# Debian's sendmail conflicts with postfix, so it is not installed: the
+# packages are fetched with `apt-get download` into a cache in the build
+# directory (tests/e2e/.sendmail-cache, or MX6_SENDMAIL_CACHE; reused between
+# runs, removed by `make clean`), unpacked with `dpkg -x` into the scratch
+# directory, and the .cf is built with m4 from sendmail-cf. Sendmail runs as
+# `sendmail -bD` in its own UTS namespace (a fully qualified host name, or it
+# stalls on name lookup) and mount namespace (a /dev whose "log" is our
+# syslog socket, so its log lands in E2E_DIR/maillog like Postfix's).
+
+E2E_SM_PKGS="sendmail-bin sendmail-base sendmail-cf libwrap0"
+E2E_SM_BIN=                    # the unpacked sendmail binary
+E2E_SM_CF=                     # the unpacked sendmail-cf's cf/ directory
+
+# e2e_sendmail_fetch BUILDDIR: the packages into the cache (outside the
+# namespace: it has no network); exports MX6_SENDMAIL_CACHE. Skips (77)
+# when a tool is missing or the download fails.
+e2e_sendmail_fetch() {
+	local cache=${MX6_SENDMAIL_CACHE:-$1/tests/e2e/.sendmail-cache} t p missing= out
+	[ "$(id -u)" = 0 ] || e2e_skip "must run as root (Sendmail and network namespaces need it)"
+	for t in m4 dpkg apt-get mount python3; do
+		command -v "$t" >/dev/null 2>&1 || e2e_skip "$t is not installed (needed to unpack and run Sendmail)"
+	done
+	mkdir -p "$cache" || e2e_skip "cannot create the package cache $cache"
+	cache=$(cd "$cache" && pwd)
+	for p in $E2E_SM_PKGS; do
+		set -- "$cache/${p}"_*.deb
+		[ -f "$1" ] || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		# shellcheck disable=SC2086
+		if ! out=$(cd "$cache" && apt-get download $missing 2>&1); then
+			e2e_skip "apt-get download$missing failed (in $cache): $(printf '%s' "$out" | grep -E '^E:' | tr '\n' ' ')"
+		fi
+		for p in $missing; do
+			set -- "$cache/${p}"_*.deb
+			[ -f "$1" ] || e2e_skip "apt-get download $p left no ${p}_*.deb in $cache: $out"
+		done
+	fi
+	MX6_SENDMAIL_CACHE=$cache
+	export MX6_SENDMAIL_CACHE
+}
+
+# e2e_sendmail_unpack: dpkg -x the cached packages into E2E_DIR/sendmail-root;
+# sets E2E_SM_BIN, E2E_SM_CF and E2E_SM_LIBS.
+e2e_sendmail_unpack() {
+	local root=$E2E_DIR/sendmail-root p out
+	mkdir -p "$root"
+	for p in $E2E_SM_PKGS; do
+		set -- "$MX6_SENDMAIL_CACHE/${p}"_*.deb
+		out=$(dpkg -x "$1" "$root" 2>&1) || e2e_skip "dpkg -x $1 failed: $out"
+	done
+	E2E_SM_BIN=$root/usr/libexec/sendmail/sendmail
+	[ -x "$E2E_SM_BIN" ] || E2E_SM_BIN=$root/usr/lib/sm.bin/sendmail
+	[ -x "$E2E_SM_BIN" ] || e2e_skip "no sendmail binary in the unpacked packages ($E2E_SM_PKGS)"
+	chmod g-s "$E2E_SM_BIN"
+	E2E_SM_CF=$root/usr/share/sendmail/cf
+	[ -f "$E2E_SM_CF/m4/cf.m4" ] || e2e_skip "no cf/m4/cf.m4 in sendmail-cf"
+	E2E_SM_LIBS=$(dirname "$(find "$root" -name 'libwrap.so.0*' | head -n 1)")
+}
+
+# e2e_sendmail_m4 MC CF: build CF from MC with the unpacked sendmail-cf.
+e2e_sendmail_m4() {
+	m4 -D_CF_DIR_="$E2E_SM_CF/" "$E2E_SM_CF/m4/cf.m4" "$1" >"$2"
+}
+
+# e2e_write_sendmail_config: E2E_DIR/sendmail.mc and .cf: the three daemons
+# of the Postfix instance (same addresses, same names); the filter without
+# flags on IPv4 (a dead milter never blocks IPv4), with F=T on IPv6.
+e2e_write_sendmail_config() {
+	local d=$E2E_DIR out
+	local filt="S=unix:$d/mx6.sock, T=C:10s;S:20s;R:20s;E:60s"
+	mkdir -p "$d/smq" "$d/smetc"
+	chmod 0700 "$d/smq"
+	printf 'hosts files\naliases files\n' >"$d/smetc/service.switch"
+	: >"$d/smetc/aliases"
+	: >"$d/smetc/local-host-names"
+	: >"$d/smetc/helpfile"
+	: >"$d/smetc/statistics"
+	cat >"$d/sendmail.mc" <<SMEOF
+divert(-1)
+# Private Sendmail instance for mx6-milter end-to-end tests.
+divert(0)dnl
+VERSIONID(\`mx6-milter e2e')dnl
+OSTYPE(\`linux')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$d/smetc/service.switch')dnl
+define(\`confHOSTS_FILE', \`/etc/hosts')dnl
+define(\`ALIAS_FILE', \`$d/smetc/aliases')dnl
+define(\`confCW_FILE', \`$d/smetc/local-host-names')dnl
+define(\`confHELP_FILE', \`$d/smetc/helpfile')dnl
+define(\`STATUS_FILE', \`$d/smetc/statistics')dnl
+define(\`QUEUE_DIR', \`$d/smq')dnl
+define(\`confPID_FILE', \`$d/sendmail.pid')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`confDONT_PROBE_INTERFACES', \`True')dnl
+define(\`confTO_IDENT', \`0s')dnl
+define(\`confDELIVERY_MODE', \`background')dnl
+define(\`confLOG_LEVEL', \`9')dnl
+define(\`confPRIVACY_FLAGS', \`goaway')dnl
+define(\`confMILTER_LOG_LEVEL', \`9')dnl
+define(\`confMILTER_MACROS_CONNECT', \`j, _, {daemon_name}, {daemon_addr}, {if_addr}, {if_name}, {client_addr}, {client_name}, {client_ptr}')dnl
+define(\`SMART_HOST', \`relay:[127.0.0.1]')dnl
+define(\`RELAY_MAILER_ARGS', \`TCP \$h $E2E_SINK_PORT')dnl
+FEATURE(\`no_default_msa')dnl
+FEATURE(\`promiscuous_relay')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
+FEATURE(\`accept_unqualified_senders')dnl
+MAIL_FILTER(\`mx6v4', \`$filt')dnl
+MAIL_FILTER(\`mx6', \`$filt, F=T')dnl
+DAEMON_OPTIONS(\`Port=$E2E_SMTP_PORT, Addr=$E2E_MTA_V4, Name=mta-v4, Family=inet, InputMailFilters=mx6v4')dnl
+DAEMON_OPTIONS(\`Port=$E2E_SMTP_PORT, Addr=$E2E_MTA_V6, Name=mta-v6, Family=inet6, InputMailFilters=mx6')dnl
+DAEMON_OPTIONS(\`Port=$E2E_SMTP_PORT, Addr=$E2E_MTA_MX6, Name=mta-mx6, Family=inet6, InputMailFilters=mx6')dnl
+MAILER(\`local')dnl
+MAILER(\`smtp')dnl
+SMEOF
+	out=$(e2e_sendmail_m4 "$d/sendmail.mc" "$d/sendmail.cf" 2>&1) ||
+		e2e_skip "m4 could not build sendmail.cf: $out"
+}
+
+# e2e_start_syslog: a syslog socket (E2E_DIR/syslog.sock) whose messages,
+# without the <PRI> prefix, are appended to E2E_DIR/maillog.
+e2e_start_syslog() {
+	# shellcheck disable=SC2016
+	python3 -c '
+import os, re, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "ab", 0) as f:
+    while True:
+        f.write(re.sub(rb"^<[0-9]+>", b"", s.recv(65536).rstrip(b"\0\n")) + b"\n")
+' "$E2E_DIR/syslog.sock" "$E2E_DIR/maillog" 2>>"$E2E_DIR/syslog.err" &
+	E2E_SYSLOG_PID=$!
+	e2e_wait_for 10 test -S "$E2E_DIR/syslog.sock" ||
+		e2e_skip "the syslog socket for Sendmail did not appear: $(cat "$E2E_DIR/syslog.err")"
+}
+
+# e2e_sendmail_listening: all three daemons listen (or sendmail died: stop waiting).
+e2e_sendmail_listening() {
+	kill -0 "$E2E_SM_PID" 2>/dev/null || return 0
+	[ "$(ss -Hltn 2>/dev/null | grep -c ":$E2E_SMTP_PORT ")" -ge 3 ]
+}
+
+# e2e_start_sendmail: unpack, configure and start Sendmail (E2E_SM_PID).
+# Setup problems skip (77) with the reason.
+e2e_start_sendmail() {
+	local d=$E2E_DIR rc
+	[ -n "${MX6_SENDMAIL_CACHE:-}" ] || e2e_skip "no Sendmail packages (call e2e_mta_prepare before e2e_enter_netns)"
+	e2e_sendmail_unpack
+	e2e_write_sendmail_config
+	e2e_start_syslog
+	: >"$d/maillog"
+	# The inner script runs in new UTS and mount namespaces: a fully
+	# qualified host name, and a /dev of our own with "log" -> our socket.
+	cat >"$d/sendmail-run.sh" <<'SMEOF'
+d=$1 bin=$2
+hostname sm-test.localdomain || exit 1
+mkdir -p "$d/dev" || exit 1
+for n in null zero full random urandom; do
+	: >"$d/dev/$n" && mount --bind "/dev/$n" "$d/dev/$n" || exit 1
+done
+ln -s /proc/self/fd "$d/dev/fd" && ln -s "$d/syslog.sock" "$d/dev/log" || exit 1
+mount --rbind "$d/dev" /dev || exit 1
+exec "$bin" -C "$d/sendmail.cf" -bD -O LogLevel=9
+SMEOF
+	LD_LIBRARY_PATH=$E2E_SM_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+		unshare -u -m sh "$d/sendmail-run.sh" "$d" "$E2E_SM_BIN" \
+		>"$d/sendmail.out" 2>&1 </dev/null &
+	E2E_SM_PID=$!
+	e2e_wait_for 20 e2e_sendmail_listening
+	if ! kill -0 "$E2E_SM_PID" 2>/dev/null; then
+		wait "$E2E_SM_PID"
+		rc=$?
+		E2E_SM_PID=
+		e2e_skip "sendmail -bD exited at start (status $rc): $(tr '\n' ' ' <"$d/sendmail.out") $(tail -n 5 "$d/maillog" | tr '\n' ' ')"
+	fi
+	e2e_sendmail_listening ||
+		e2e_skip "sendmail is not listening on its 3 addresses after 20 s: $(ss -Hltn | tr '\n' ' ') $(tr '\n' ' ' <"$d/sendmail.out")"
+}
+
+# --- the MTA under test ---------------------------------------------------------
+
+# e2e_mta_prepare BUILDDIR: what must happen before e2e_enter_netns.
+e2e_mta_prepare() {
+	case $E2E_MTA in
+	postfix) ;;
+	sendmail) [ "${MX6_E2E_IN_NETNS:-}" = 1 ] || e2e_sendmail_fetch "$1" ;;
+	*)
+		echo "ERROR: E2E_MTA=$E2E_MTA: want postfix or sendmail"
+		exit 99
+		;;
+	esac
+}
+
+# e2e_mta_start: start the MTA of E2E_MTA, listening on the three addresses.
+e2e_mta_start() {
+	case $E2E_MTA in
+	postfix) e2e_start_postfix ;;
+	sendmail) e2e_start_sendmail ;;
+	esac
+	printf '# MTA: %s\n' "$E2E_MTA"
+}
+
+# Queue ids as the MTAs make them, and as the milter logs them for a
+# decision taken at RCPT: Postfix opens its queue file after the first
+# accepted RCPT (the milter logs NOQUEUE), Sendmail assigns the id at MAIL.
+if [ "$E2E_MTA" = sendmail ]; then
+	E2E_QID_RE='[0-9A-Za-z]{14}'
+	E2E_RCPT_QID_RE=$E2E_QID_RE
+else
+	E2E_QID_RE='[0-9A-F]{6,}'
+	E2E_RCPT_QID_RE=NOQUEUE
+fi
+
+# e2e_queued_id [FILE]: the queue id in the MTA's 250 reply to the end of
+# the message data (swaks transcript FILE, default E2E_SWAKS_OUT); empty if
+# the message was not queued. Postfix: "250 2.0.0 Ok: queued as ID";
+# Sendmail: "250 2.0.0 ID Message accepted for delivery".
+e2e_queued_id() {
+	e2e_reply_to '^[0-9]+ lines sent$' "${1:-$E2E_SWAKS_OUT}" | sed -nE \
+		-e 's/^250 .*queued as ([0-9A-Za-z]+).*/\1/p' \
+		-e 's/^250 [0-9.]+ ([0-9A-Za-z]+) Message accepted for delivery$/\1/p'
+}
+
+# e2e_rcpt_reply RCPT REPLY: REPLY (a milter's reply at RCPT) as the client
+# sees it: Sendmail puts "<RCPT>... " after the first line's enhanced code.
+e2e_rcpt_reply() {
+	if [ "$E2E_MTA" = sendmail ]; then
+		printf '%s\n' "$2" | awk -v r="<$1>... " 'NR == 1 && match($0, /^[245][0-9][0-9][ -][245]\.[0-9]+\.[0-9]+ /) {
+			$0 = substr($0, 1, RLENGTH) r substr($0, RLENGTH + 1) } { print }'
+	else
+		printf '%s\n' "$2"
+	fi
+}
+
+# e2e_milter_rejected QID CLIENT REPLY: the line the MTA logs (in
+# E2E_DIR/maillog) when the milter rejects or defers a message at the end
+# of DATA with REPLY (its first line).
+e2e_milter_rejected() {
+	if [ "$E2E_MTA" = sendmail ]; then
+		printf '%s: Milter: data, reject=%s\n' "$1" "$3"
+	else
+		printf '%s: milter-reject: END-OF-MESSAGE from unknown[%s]: %s\n' "$1" "$2" "${3#[245][0-9][0-9][ -]}"
+	fi
+}
+
+# --- the test DNS server --------------------------------------------------------
+
+# e2e_need_dns: outside the namespace, skip (77) unless tests/dns/server.sh can run.
+e2e_need_dns() {
+	[ "${MX6_E2E_IN_NETNS:-}" = 1 ] || "$E2E_DNS_SERVER" check || exit 77
+}
+
+# e2e_start_dns ZONEFILE...: the test DNS server on 127.0.0.1 in the
+# namespace (state in E2E_DIR/dns), serving ZONEFILEs; sets E2E_DNS to
+# 127.0.0.1@PORT (for dns_forwarders). e2e_cleanup stops it.
+e2e_start_dns() {
+	if ! "$E2E_DNS_SERVER" start "$E2E_DIR/dns" 0 "$@" >"$E2E_DIR/dns-start.log" 2>&1; then
+		cat "$E2E_DIR/dns-start.log"
+		echo "ERROR: the test DNS server did not start in the namespace"
+		exit 99
+	fi
+	E2E_DNS="127.0.0.1@$(cat "$E2E_DIR/dns/port")"
+	printf '# unbound on %s inside the namespace\n' "$E2E_DNS"
+}
+
 # e2e_start_milter BINARY CONFIG [ARGS...]: run the milter in the foreground
 # (-f), stderr to E2E_DIR/milter.log, and wait for its socket.
 e2e_start_milter() {
@@ -373,8 +663,12 @@ e2e_wait_delivered() {
 	return 1
 }
 
-# e2e_queue_empty: true when no message is waiting in the Postfix queue.
+# e2e_queue_empty: true when no message is waiting in the MTA's queue.
 e2e_queue_empty() {
+	if [ "$E2E_MTA" = sendmail ]; then
+		[ -z "$(find "$E2E_DIR/smq" -type f -name '[dq]f*' 2>/dev/null | head -n 1)" ]
+		return
+	fi
 	[ -z "$(find "$E2E_DIR/queue/maildrop" "$E2E_DIR/queue/incoming" \
 		"$E2E_DIR/queue/active" "$E2E_DIR/queue/deferred" \
 		"$E2E_DIR/queue/hold" -type f 2>/dev/null | head -n 1)" ]
@@ -412,7 +706,7 @@ not_ok() {
 	local f
 	for f in "$@"; do
 		[ -f "$f" ] || continue
-		printf '#   --- %s\n' "${f#"$D"/}"
+		printf '#   --- %s\n' "${f#"$E2E_DIR"/}"
 		sed 's/^/#   /' "$f"
 	done
 }
@@ -431,4 +725,107 @@ want() {
 # is_reply_to CMD-REGEX EXPECTED: the reply to that command is exactly EXPECTED.
 is_reply_to() {
 	[ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]
+}
+# reply_is CMD-REGEX EXPECTED DESCRIPTION: ok if the reply to that command
+# is exactly EXPECTED (all lines), else not ok with the transcript.
+reply_is() {
+	if is_reply_to "$1" "$2"; then
+		ok "$3"
+	else
+		not_ok "$3" "$E2E_SWAKS_OUT"
+		want "$2"
+	fi
+}
+
+# --- the milter's log and the delivered copies -----------------------------
+
+# log_mark: remember how much of the milter's log has been read.
+log_mark() { LOG_MARK=$(wc -l <"$E2E_DIR/milter.log"); }
+# decision_line CLIENT: the first decision line logged for CLIENT since
+# log_mark (waits up to 5 s for it).
+decision_line() {
+	local n=50 l
+	while [ "$n" -gt 0 ]; do
+		l=$(tail -n +"$((LOG_MARK + 1))" "$E2E_DIR/milter.log" | grep -F " client=[$1] " | head -n 1)
+		if [ -n "$l" ]; then
+			printf '%s\n' "$l"
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+# log_is DESCRIPTION CLIENT ID-ERE EXPECTED: the milter's decision line for
+# CLIENT is "ID: EXPECTED", ID matching ID-ERE. Sets LOG_ID.
+log_is() {
+	local desc=$1 client=$2 idre=$3 rest=$4 line
+	line=$(decision_line "$client")
+	LOG_ID=${line%%: *}
+	if [ -n "$line" ] && [ "${line#*: }" = "$rest" ] &&
+		printf '%s\n' "$LOG_ID" | grep -Eqx -- "$idre"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '#   --- got:\n#   %s\n' "${line:-(no decision line for [$client])}"
+		want "ID: $rest (ID matching $idre)"
+	fi
+}
+# no_decision_line DESCRIPTION CLIENT: nothing logged for CLIENT since log_mark.
+no_decision_line() {
+	sleep 0.5
+	if tail -n +"$((LOG_MARK + 1))" "$E2E_DIR/milter.log" | grep -qF " client=[$2] "; then
+		not_ok "$1" "$E2E_DIR/milter.log"
+	else
+		ok "$1"
+	fi
+}
+# maillog_has DESCRIPTION TEXT: the MTA logged TEXT (waits up to 5 s).
+maillog_has() {
+	if e2e_wait_for 5 grep -qF -- "$2" "$E2E_DIR/maillog"; then
+		ok "$1"
+	else
+		not_ok "$1" "$E2E_DIR/maillog"
+		want "$2"
+	fi
+}
+# headers_of MARKER NAME: wait for the message with MARKER at smtp-sink and
+# write its unfolded header to E2E_DIR/NAME.headers (HDRS), its file name
+# to DELIVERED; false if not delivered.
+headers_of() {
+	local f
+	HDRS=$E2E_DIR/$2.headers
+	DELIVERED=
+	f=$(e2e_wait_delivered "$1") || return 1
+	DELIVERED=$f
+	e2e_headers "$f" >"$HDRS"
+}
+# header_exactly DESCRIPTION NAME-ERE LINE: in HDRS, exactly one header
+# field named NAME-ERE and it is exactly LINE (unfolded).
+header_exactly() {
+	local desc=$1 name=$2 line=$3
+	if [ "$(grep -Eic "^($name):" "$HDRS")" = 1 ] && [ "$(grep -Fxc -- "$line" "$HDRS")" = 1 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "$HDRS"
+		want "$line"
+	fi
+}
+# header_absent DESCRIPTION ERE: no header line in HDRS matches ERE.
+header_absent() {
+	if grep -Eiq -- "$2" "$HDRS"; then not_ok "$1" "$HDRS"; else ok "$1"; fi
+}
+# e2e_no_sanitizer_reports: the milter's log holds no sanitizer report.
+e2e_no_sanitizer_reports() {
+	if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$E2E_DIR/milter.log"; then
+		not_ok "no sanitizer reports in the milter's log" "$E2E_DIR/milter.log"
+	else
+		ok "no sanitizer reports in the milter's log"
+	fi
+}
+# e2e_finish: the summary line and the exit status.
+e2e_finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ] || exit 1
+	exit 0
 }
