@@ -1,12 +1,13 @@
 #!/bin/bash
 # tests/e2e/auth.sh -- end-to-end domain authentication through a real
-# Postfix and a real DNS server.
+# Postfix (or, with E2E_MTA=sendmail as tests/e2e/auth-sendmail.sh sets it,
+# a real Sendmail) and a real DNS server.
 #
 # Runs in a private network namespace (re-execs itself under unshare; exit
 # 77 = skipped when that is refused, or when a tool is missing) with the
-# private Postfix instance of tests/e2e/lib.sh (IPv4 service mta-v4, IPv6
-# defensive service mta-v6, IPv6 MX6 service mta-mx6, all relaying to
-# smtp-sink) and, inside the same namespace, the test DNS server of
+# MTA of tests/e2e/lib.sh (IPv4 listener mta-v4, IPv6 defensive listener
+# mta-v6, IPv6 MX6 listener mta-mx6, all relaying to smtp-sink) and,
+# inside the same namespace, the test DNS server of
 # tests/dns/server.sh (unbound on 127.0.0.1, a free port) serving zones
 # written here. A DKIM key is generated with openssl at test time and
 # published; messages are signed with tests/dkim/dkim-sign. The milter
@@ -24,13 +25,12 @@
 # The build directory is the current directory (as under `make check`), or
 # MX6_BUILDDIR; the milter binary can be overridden with MX6_MILTER and the
 # signer with DKIM_SIGN. MX6_E2E_KEEP=1 keeps the scratch directory.
-# Needs root, Postfix, swaks, unbound, python3 and openssl.
+# Needs root, Postfix (for smtp-sink), swaks, unbound, python3 and openssl.
 # shellcheck disable=SC2317 # check helpers are called through check()
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh" || exit 99
-SERVER=$here/../dns/server.sh
 
 if [ -n "${MX6_BUILDDIR:-}" ]; then
 	builddir=$MX6_BUILDDIR
@@ -39,6 +39,7 @@ elif [ -x milter/mx6-milter ]; then
 else
 	builddir=$here/../..
 fi
+builddir=$(cd "$builddir" && pwd) || exit 99
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 sign=${DKIM_SIGN:-$builddir/tests/dkim/dkim-sign}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac
@@ -48,9 +49,10 @@ case $sign in /*) ;; *) sign=$(pwd)/$sign ;; esac
 if [ "${MX6_E2E_IN_NETNS:-}" != 1 ]; then
 	command -v openssl >/dev/null 2>&1 || e2e_skip "openssl is not installed"
 	command -v base64 >/dev/null 2>&1 || e2e_skip "base64 is not installed"
-	"$SERVER" check || exit 77
+	e2e_need_dns
 	[ -x "$sign" ] || e2e_skip "$sign is not built (make check builds it)"
 fi
+e2e_mta_prepare "$builddir"
 e2e_enter_netns "$0" "$@"
 
 if [ ! -x "$milter" ]; then
@@ -73,30 +75,9 @@ done
 e2e_make_tmpdir mx6-e2e-auth
 D=$E2E_DIR
 
-# The DNS server is ours too: stop it before lib.sh's cleanup.
-auth_cleanup() {
-	local rc=$?
-	"$SERVER" stop "$D/dns" >/dev/null 2>&1
-	(exit "$rc")
-	e2e_cleanup
-}
-trap auth_cleanup EXIT
-
 EOM='^[0-9]+ lines sent$'
 
-# reply_is CMD-REGEX EXPECTED DESCRIPTION: the reply to that command is
-# exactly EXPECTED (all lines).
-reply_is() {
-	if [ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "$E2E_SWAKS_OUT"
-		want "$2"
-	fi
-}
-queued_id() {
-	e2e_reply_to "$EOM" "$E2E_SWAKS_OUT" | sed -n 's/^250 .*queued as \([0-9A-Za-z]*\).*/\1/p'
-}
+queued_id() { e2e_queued_id; }
 rcpt_accepted() { e2e_reply_to '^RCPT' "$E2E_SWAKS_OUT" | grep -q '^250 '; }
 no_data_sent() { ! grep -Eq '^ *(->|~>) +DATA' "$E2E_SWAKS_OUT"; }
 
@@ -109,84 +90,6 @@ send() {
 		--port "$E2E_SMTP_PORT" --from "$from" --to b@example.net \
 		--data "@$file"
 	ELAPSED=$(($(date +%s) - T0))
-}
-
-# log_mark: remember how much of the milter's log has been read.
-log_mark() { LOG_MARK=$(wc -l <"$D/milter.log"); }
-# decision_line CLIENT: the first decision line logged for CLIENT since
-# log_mark (waits up to 5 s for it).
-decision_line() {
-	local n=50 l
-	while [ "$n" -gt 0 ]; do
-		l=$(tail -n +"$((LOG_MARK + 1))" "$D/milter.log" | grep -F " client=[$1] " | head -n 1)
-		if [ -n "$l" ]; then
-			printf '%s\n' "$l"
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-# log_is DESCRIPTION CLIENT ID-ERE EXPECTED: the milter's decision line for
-# CLIENT is "ID: EXPECTED", ID matching ID-ERE. Sets LOG_ID.
-log_is() {
-	local desc=$1 client=$2 idre=$3 rest=$4 line
-	LOG_ID=
-	line=$(decision_line "$client")
-	LOG_ID=${line%%: *}
-	if [ -n "$line" ] && [ "${line#*: }" = "$rest" ] &&
-		printf '%s\n' "$LOG_ID" | grep -Eqx -- "$idre"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		printf '#   --- got:\n#   %s\n' "${line:-(no decision line for [$client])}"
-		want "ID: $rest (ID matching $idre)"
-	fi
-}
-# maillog_has DESCRIPTION TEXT: Postfix logged TEXT (waits up to 5 s).
-maillog_has() {
-	if e2e_wait_for 5 grep -qF -- "$2" "$D/maillog"; then
-		ok "$1"
-	else
-		not_ok "$1" "$D/maillog"
-		want "$2"
-	fi
-}
-# no_decision_line DESCRIPTION CLIENT: nothing logged for CLIENT since log_mark.
-no_decision_line() {
-	sleep 0.5
-	if tail -n +"$((LOG_MARK + 1))" "$D/milter.log" | grep -qF " client=[$2] "; then
-		not_ok "$1" "$D/milter.log"
-	else
-		ok "$1"
-	fi
-}
-
-# headers_of MARKER NAME: wait for the message with MARKER at smtp-sink and
-# write its unfolded header to D/NAME.headers (HDRS); false if not delivered.
-headers_of() {
-	local f
-	HDRS=$D/$2.headers
-	DELIVERED=
-	f=$(e2e_wait_delivered "$1") || return 1
-	DELIVERED=$f
-	e2e_headers "$f" >"$HDRS"
-}
-# header_exactly DESCRIPTION NAME-ERE LINE: exactly one header field named
-# NAME-ERE and it is exactly LINE (unfolded).
-header_exactly() {
-	local desc=$1 name=$2 line=$3
-	if [ "$(grep -Eic "^($name):" "$HDRS")" = 1 ] && [ "$(grep -Fxc -- "$line" "$HDRS")" = 1 ]; then
-		ok "$desc"
-	else
-		not_ok "$desc" "$HDRS"
-		want "$line"
-	fi
-}
-# header_absent DESCRIPTION ERE: no header line matches ERE.
-header_absent() {
-	if grep -Eiq -- "$2" "$HDRS"; then not_ok "$1" "$HDRS"; else ok "$1"; fi
 }
 
 # --- keys, messages, zones -----------------------------------------------
@@ -292,15 +195,10 @@ else
 		"$D/m1.eml" "$D/m2.eml" "$D/m5.eml"
 fi
 
-# --- DNS server, lists, milter, Postfix ------------------------------------
+# --- DNS server, lists, milter, MTA ------------------------------------
 
-if ! "$SERVER" start "$D/dns" 0 "$D/zone.conf" >"$D/dns-start.log" 2>&1; then
-	cat "$D/dns-start.log"
-	echo "ERROR: the test DNS server did not start in the namespace"
-	exit 99
-fi
-DNS="127.0.0.1@$(cat "$D/dns/port")"
-echo "# unbound on $DNS inside the namespace"
+e2e_start_dns "$D/zone.conf"
+DNS=$E2E_DNS
 
 printf '# domains trusted once authenticated\ntrusted.test\ndkimonly.test\n' >"$D/domain_whitelist"
 printf '# domains green once authenticated\ngreen.test\n' >"$D/domain_greenlist"
@@ -321,21 +219,20 @@ dns_timeout = 2
 EOF
 
 e2e_start_sink
-e2e_start_postfix
+e2e_mta_start
 : >"$D/milter.log"
 if e2e_start_milter "$milter" "$D/milter.conf"; then
 	ok "milter started ($milter) forwarding to $DNS"
 else
 	not_ok "milter started ($milter) forwarding to $DNS" "$D/milter.log"
-	echo "$passed passed, $failed failed"
-	exit 1
+	e2e_finish
 fi
 
 WL=$D/domain_whitelist
 GL=$D/domain_greenlist
 DEFER='Not accepted over IPv6: message must pass SPF or DKIM or come from a known sender; please retry over IPv4'
 TEMPERR='Temporary DNS failure checking sender over IPv6; please retry over IPv4'
-QID='[0-9A-F]{6,}'
+QID=$E2E_QID_RE
 
 # --- 1. whitelisted domain, everything passes: trusted ------------------------
 
@@ -366,12 +263,12 @@ log_is "1 log: $qid: ... class=trusted action=accept reasons=domain_whitelist so
 # --- 2. SPF fail from another IPv6 client: 450 at RCPT ------------------------
 
 send c2 "$CLIENT_SPF_FAIL" "$E2E_MTA_V6" a@trusted.test "$D/m2.eml"
-reply_is '^RCPT' "450-4.7.26 $DEFER
-450 4.7.26 See $URL" \
+reply_is '^RCPT' "$(e2e_rcpt_reply b@example.net "450-4.7.26 $DEFER
+450 4.7.26 See $URL")" \
 	"2 [$CLIENT_SPF_FAIL] a@trusted.test (SPF fail), broken signature: RCPT \"450 4.7.26 $DEFER\" + \"See URL\""
 check "2 the body is never transferred (no DATA)" no_data_sent
-log_is "2 log: NOQUEUE: ... class=unknown action=defer reasons=auth-fail,spf:fail,iprev:fail reply=\"450 4.7.26\"" \
-	"$CLIENT_SPF_FAIL" NOQUEUE \
+log_is "2 log: $E2E_RCPT_QID_RE: ... class=unknown action=defer reasons=auth-fail,spf:fail,iprev:fail reply=\"450 4.7.26\"" \
+	"$CLIENT_SPF_FAIL" "$E2E_RCPT_QID_RE" \
 	"client=[$CLIENT_SPF_FAIL] helo=client.example from=<a@trusted.test> listener=mta-v6 mode=defensive class=unknown action=defer reasons=auth-fail,spf:fail,iprev:fail reply=\"450 4.7.26\""
 
 # --- 3. sender domain SERVFAILs / times out: 451 4.4.3 at end of DATA ----------
@@ -384,14 +281,14 @@ reply_is "$EOM" "451-4.4.3 $TEMPERR
 log_is "3 log: ID: ... class=unknown action=defer reasons=temperror,spf:temperror,dkim:none,dmarc:temperror,iprev:fail reply=\"451 4.4.3\"" \
 	"$CLIENT_NO_PTR" "$QID" \
 	"client=[$CLIENT_NO_PTR] helo=client.example from=<a@servfail.test> listener=mta-v6 mode=defensive class=unknown action=defer reasons=temperror,spf:temperror,dkim:none,dmarc:temperror,iprev:fail reply=\"451 4.4.3\""
-[ -n "$LOG_ID" ] && maillog_has "3 Postfix logged $LOG_ID: milter-reject: END-OF-MESSAGE ... 4.4.3" \
-	"$LOG_ID: milter-reject: END-OF-MESSAGE from unknown[$CLIENT_NO_PTR]: 4.4.3 $TEMPERR"
+[ -n "$LOG_ID" ] && maillog_has "3 $E2E_MTA logged the milter's 451 4.4.3 at end of DATA for $LOG_ID" \
+	"$(e2e_milter_rejected "$LOG_ID" "$CLIENT_NO_PTR" "451-4.4.3 $TEMPERR")"
 
 send c3t "$CLIENT_NO_PTR" "$E2E_MTA_V6" a@timeout.test "$D/m3t.eml"
 reply_is "$EOM" "451-4.4.3 $TEMPERR
 451 4.4.3 See $URL" "3b a@timeout.test (queries never answered): end of DATA \"451 4.4.3 ...\" + \"See URL\""
 if [ "$ELAPSED" -ge 3 ] && [ "$ELAPSED" -le 15 ]; then
-	ok "3b the time-outs took ${ELAPSED} s in all (dns_timeout = 2, two lookups; well within Postfix's milter timeouts)"
+	ok "3b the time-outs took ${ELAPSED} s in all (dns_timeout = 2, two lookups; well within the MTA's milter timeouts)"
 else
 	not_ok "3b the time-outs took ${ELAPSED} s in all, want 3..15 (dns_timeout = 2, two lookups)"
 fi
@@ -511,7 +408,7 @@ log_is "6 log: $qid: ... class=green action=accept reasons=domain_greenlist sour
 
 # --- nothing refused was delivered -----------------------------------------------
 
-e2e_wait_for 20 e2e_queue_empty || not_ok "Postfix queue drained" "$D/maillog"
+e2e_wait_for 20 e2e_queue_empty || not_ok "$E2E_MTA queue drained" "$D/maillog"
 sleep 0.5
 for m in e2e-auth-c2-broken e2e-auth-c3-servfail e2e-auth-c3-timeout e2e-auth-c4-unsigned \
 	e2e-auth-c4-broken e2e-auth-c5-simple; do
@@ -523,12 +420,5 @@ for m in e2e-auth-c2-broken e2e-auth-c3-servfail e2e-auth-c3-timeout e2e-auth-c4
 	fi
 done
 
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$D/milter.log"; then
-	not_ok "no sanitizer reports in the milter's log" "$D/milter.log"
-else
-	ok "no sanitizer reports in the milter's log"
-fi
-
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || exit 1
-exit 0
+e2e_no_sanitizer_reports
+e2e_finish
