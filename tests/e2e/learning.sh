@@ -1,11 +1,12 @@
 #!/bin/bash
 # tests/e2e/learning.sh -- learning (SPEC 6) end to end through a real
-# Postfix and a real DNS server.
+# Postfix (or, with E2E_MTA=sendmail as tests/e2e/learning-sendmail.sh sets
+# it, a real Sendmail) and a real DNS server.
 #
 # Runs in a private network namespace (re-execs itself under unshare; exit
 # 77 = skipped when that is refused, or when a tool is missing) with the
-# private Postfix instance of tests/e2e/lib.sh (IPv4 service mta-v4, IPv6
-# defensive service mta-v6, relaying to smtp-sink) and, inside the same
+# MTA of tests/e2e/lib.sh (IPv4 listener mta-v4, IPv6 defensive listener
+# mta-v6, relaying to smtp-sink) and, inside the same
 # namespace, the test DNS server of tests/dns/server.sh serving friend.test
 # ("v=spf1 ip4:192.0.2.66 ip6:2001:db8::66 -all", no DMARC record, so an
 # aligned SPF pass from either client authenticates friend.test). The
@@ -22,14 +23,13 @@
 #
 # The build directory is the current directory (as under `make check`), or
 # MX6_BUILDDIR; MX6_MILTER and MX6_CHECK override the programs' paths.
-# MX6_E2E_KEEP=1 keeps the scratch directory. Needs root, Postfix, swaks,
-# unbound and python3.
+# MX6_E2E_KEEP=1 keeps the scratch directory. Needs root, Postfix (for
+# smtp-sink), swaks, unbound and python3.
 # shellcheck disable=SC2317 # check helpers are called through check()
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh" || exit 99
-SERVER=$here/../dns/server.sh
 
 if [ -n "${MX6_BUILDDIR:-}" ]; then
 	builddir=$MX6_BUILDDIR
@@ -38,15 +38,15 @@ elif [ -x milter/mx6-milter ]; then
 else
 	builddir=$here/../..
 fi
+builddir=$(cd "$builddir" && pwd) || exit 99
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 mx6check=${MX6_CHECK:-$builddir/milter/mx6-check}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac
 case $mx6check in /*) ;; *) mx6check=$(pwd)/$mx6check ;; esac
 
 # Tools first (before the namespace, so a skip says why).
-if [ "${MX6_E2E_IN_NETNS:-}" != 1 ]; then
-	"$SERVER" check || exit 77
-fi
+e2e_need_dns
+e2e_mta_prepare "$builddir"
 e2e_enter_netns "$0" "$@"
 
 for p in "$milter" "$mx6check"; do
@@ -60,36 +60,9 @@ e2e_setup_net
 e2e_make_tmpdir mx6-e2e-learning
 D=$E2E_DIR
 
-# The DNS server is ours too: stop it before lib.sh's cleanup.
-learning_cleanup() {
-	local rc=$?
-	"$SERVER" stop "$D/dns" >/dev/null 2>&1
-	(exit "$rc")
-	e2e_cleanup
-}
-trap learning_cleanup EXIT
-
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ] || exit 1
-	exit 0
-}
-
 EOM='^[0-9]+ lines sent$'
 
-# reply_is CMD-REGEX EXPECTED DESCRIPTION: the reply to that command is
-# exactly EXPECTED (all lines).
-reply_is() {
-	if [ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "$E2E_SWAKS_OUT"
-		want "$2"
-	fi
-}
-queued_id() {
-	e2e_reply_to "$EOM" "$E2E_SWAKS_OUT" | sed -n 's/^250 .*queued as \([0-9A-Za-z]*\).*/\1/p'
-}
+queued_id() { e2e_queued_id; }
 rcpt_accepted() { e2e_reply_to '^RCPT' "$E2E_SWAKS_OUT" | grep -q '^250 '; }
 # no_4xx_5xx: the server answered no command with a 4xx or 5xx reply.
 no_4xx_5xx() { ! grep -Eq '^<(-|\*\*) +[45][0-9][0-9][ -]' "$E2E_SWAKS_OUT"; }
@@ -103,70 +76,6 @@ send() {
 		--data "@$4"
 }
 
-# log_mark: remember how much of the milter's log has been read.
-log_mark() { LOG_MARK=$(wc -l <"$D/milter.log"); }
-# decision_line CLIENT: the first decision line logged for CLIENT since
-# log_mark (waits up to 5 s for it).
-decision_line() {
-	local n=50 l
-	while [ "$n" -gt 0 ]; do
-		l=$(tail -n +"$((LOG_MARK + 1))" "$D/milter.log" | grep -F " client=[$1] " | head -n 1)
-		if [ -n "$l" ]; then
-			printf '%s\n' "$l"
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-# log_is DESCRIPTION CLIENT ID-ERE EXPECTED: the milter's decision line for
-# CLIENT is "ID: EXPECTED", ID matching ID-ERE.
-log_is() {
-	local desc=$1 client=$2 idre=$3 rest=$4 line id
-	line=$(decision_line "$client")
-	id=${line%%: *}
-	if [ -n "$line" ] && [ "${line#*: }" = "$rest" ] &&
-		printf '%s\n' "$id" | grep -Eqx -- "$idre"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		printf '#   --- got:\n#   %s\n' "${line:-(no decision line for [$client])}"
-		want "ID: $rest (ID matching $idre)"
-	fi
-}
-# no_decision_line DESCRIPTION CLIENT: nothing logged for CLIENT since log_mark.
-no_decision_line() {
-	sleep 0.5
-	if tail -n +"$((LOG_MARK + 1))" "$D/milter.log" | grep -qF " client=[$2] "; then
-		not_ok "$1" "$D/milter.log"
-	else
-		ok "$1"
-	fi
-}
-# headers_of MARKER NAME: wait for the message with MARKER at smtp-sink and
-# write its unfolded header to D/NAME.headers (HDRS); false if not delivered.
-headers_of() {
-	local f
-	HDRS=$D/$2.headers
-	f=$(e2e_wait_delivered "$1") || return 1
-	e2e_headers "$f" >"$HDRS"
-}
-# header_exactly DESCRIPTION NAME-ERE LINE: exactly one header field named
-# NAME-ERE and it is exactly LINE (unfolded).
-header_exactly() {
-	local desc=$1 name=$2 line=$3
-	if [ "$(grep -Eic "^($name):" "$HDRS")" = 1 ] && [ "$(grep -Fxc -- "$line" "$HDRS")" = 1 ]; then
-		ok "$desc"
-	else
-		not_ok "$desc" "$HDRS"
-		want "$line"
-	fi
-}
-# header_absent DESCRIPTION ERE: no header line matches ERE.
-header_absent() {
-	if grep -Eiq -- "$2" "$HDRS"; then not_ok "$1" "$HDRS"; else ok "$1"; fi
-}
 # history_is DESCRIPTION N: mx6-check --history friend.test reports N
 # (0: "no authenticated IPv4 history").
 history_is() {
@@ -213,15 +122,10 @@ local-zone: "friend.test." static
 local-data: 'friend.test. 300 IN TXT "v=spf1 ip4:$E2E_CLIENT_V4 ip6:$E2E_CLIENT_V6 -all"'
 EOF
 
-# --- DNS server, milter, Postfix ---------------------------------------------------
+# --- DNS server, milter, MTA ---------------------------------------------------
 
-if ! "$SERVER" start "$D/dns" 0 "$D/zone.conf" >"$D/dns-start.log" 2>&1; then
-	cat "$D/dns-start.log"
-	echo "ERROR: the test DNS server did not start in the namespace"
-	exit 99
-fi
-DNS="127.0.0.1@$(cat "$D/dns/port")"
-echo "# unbound on $DNS inside the namespace"
+e2e_start_dns "$D/zone.conf"
+DNS=$E2E_DNS
 
 STATE=lmdb:$D/state
 cat >"$D/milter.conf" <<EOF
@@ -242,17 +146,17 @@ history_min_days = 0
 EOF
 
 e2e_start_sink
-e2e_start_postfix
+e2e_mta_start
 : >"$D/milter.log"
 if e2e_start_milter "$milter" "$D/milter.conf"; then
 	ok "milter started ($milter) learning into $STATE, forwarding to $DNS"
 else
 	not_ok "milter started ($milter) learning into $STATE, forwarding to $DNS" "$D/milter.log"
-	finish
+	e2e_finish
 fi
 
 DEFER='Not accepted over IPv6: message must pass SPF or DKIM or come from a known sender; please retry over IPv4'
-QID='[0-9A-F]{6,}'
+QID=$E2E_QID_RE
 history_is "0 before any mail" 0
 
 # --- 1. IPv6 from friend.test, no history yet: 450 4.7.26 at end of DATA -------
@@ -315,16 +219,12 @@ history_is "3 IPv6 mail still teaches nothing" 3
 
 # --- the end ------------------------------------------------------------------
 
-e2e_wait_for 20 e2e_queue_empty || not_ok "Postfix queue drained" "$D/maillog"
+e2e_wait_for 20 e2e_queue_empty || not_ok "$E2E_MTA queue drained" "$D/maillog"
 n=$(grep -lF 'Subject: e2e-learning-v6' "$D"/sink/* 2>/dev/null | wc -l)
 if [ "$n" = 1 ]; then
 	ok "the IPv6 message reached smtp-sink once (the deferred attempt was not delivered)"
 else
 	not_ok "the IPv6 message reached smtp-sink once (found $n copies)"
 fi
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$D/milter.log"; then
-	not_ok "no sanitizer reports in the milter's log" "$D/milter.log"
-else
-	ok "no sanitizer reports in the milter's log"
-fi
-finish
+e2e_no_sanitizer_reports
+e2e_finish

@@ -31,7 +31,6 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh" || exit 99
-SERVER=$here/../dns/server.sh
 SENDER=$here/../mx6-sender
 
 if [ -n "${MX6_BUILDDIR:-}" ]; then
@@ -49,7 +48,7 @@ case $dnsq in /*) ;; *) dnsq=$(pwd)/$dnsq ;; esac
 # Tools first (before the namespace, so a skip says why).
 if [ "${MX6_E2E_IN_NETNS:-}" != 1 ]; then
 	command -v python3 >/dev/null 2>&1 || e2e_skip "python3 is not installed"
-	"$SERVER" check || exit 77
+	e2e_need_dns
 	[ -x "$dnsq" ] || e2e_skip "$dnsq is not built (make check builds it)"
 fi
 e2e_enter_netns "$0" "$@"
@@ -68,14 +67,6 @@ e2e_setup_net
 e2e_make_tmpdir mx6-e2e-mx6
 D=$E2E_DIR
 
-mx6_cleanup() {
-	local rc=$?
-	"$SERVER" stop "$D/dns" >/dev/null 2>&1
-	(exit "$rc")
-	e2e_cleanup
-}
-trap mx6_cleanup EXIT
-
 # --- DNS, lists, milter, Postfix ---------------------------------------------
 
 cat >"$D/zone.conf" <<EOF
@@ -91,13 +82,8 @@ local-zone: "sender.test." static
 local-data: "sender.test. 300 IN A 192.0.2.1"
 EOF
 
-if ! "$SERVER" start "$D/dns" 0 "$D/zone.conf" >"$D/dns-start.log" 2>&1; then
-	cat "$D/dns-start.log"
-	echo "ERROR: the test DNS server did not start in the namespace"
-	exit 99
-fi
-DNS="127.0.0.1@$(cat "$D/dns/port")"
-echo "# unbound on $DNS inside the namespace"
+e2e_start_dns "$D/zone.conf"
+DNS=$E2E_DNS
 
 printf '# IPv6 senders the MX6 receiver is willing to take\n%s\n' "$E2E_CLIENT_V6_WL" >"$D/ip_whitelist"
 cat >"$D/milter.conf" <<EOF
@@ -122,8 +108,7 @@ if e2e_start_milter "$milter" "$D/milter.conf"; then
 	ok "milter started ($milter) forwarding to $DNS"
 else
 	not_ok "milter started ($milter) forwarding to $DNS" "$D/milter.log"
-	echo "$passed passed, $failed failed"
-	exit 1
+	e2e_finish
 fi
 
 # mkmsg FILE MARKER
@@ -169,31 +154,6 @@ lookups_are() { # DESCRIPTION EXPECTED
 	if [ "$got" = "$2" ]; then ok "$1"; else not_ok "$1" "$OUT"; want "$2"; fi
 }
 
-log_mark() { LOG_MARK=$(wc -l <"$D/milter.log"); }
-new_log() { tail -n +"$((LOG_MARK + 1))" "$D/milter.log"; }
-# decision_is DESCRIPTION CLIENT EXPECTED: the milter's decision line for
-# CLIENT since log_mark is "ID: EXPECTED".
-decision_is() {
-	local l n=50
-	while [ "$n" -gt 0 ]; do
-		l=$(new_log | grep -F " client=[$2] " | head -n 1)
-		[ -n "$l" ] && break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	if [ -n "$l" ] && [ "${l#*: }" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   --- got:\n#   %s\n' "${l:-(no decision line for [$2])}"
-		want "ID: $3"
-	fi
-}
-no_decision() { # DESCRIPTION CLIENT
-	sleep 0.5
-	if new_log | grep -qF " client=[$2] "; then not_ok "$1" "$D/milter.log"; else ok "$1"; fi
-}
-
 # delivered_once MARKER NAME: exactly one copy of MARKER at smtp-sink; its
 # header (unfolded) in HDRS.
 delivered_once() {
@@ -214,18 +174,6 @@ received_from() {
 		want "Received: from client.example (unknown [$2]) by mx.test (Postfix) with ESMTP id ${QID:-(none)} for <b@$3>; ..."
 	fi
 }
-header_exactly() { # DESCRIPTION NAME-ERE LINE
-	if [ "$(grep -Eic "^($2):" "$HDRS")" = 1 ] && [ "$(grep -Fxc -- "$3" "$HDRS")" = 1 ]; then
-		ok "$1"
-	else
-		not_ok "$1" "$HDRS"
-		want "$3"
-	fi
-}
-header_absent() { # DESCRIPTION ERE
-	if grep -Eiq -- "$2" "$HDRS"; then not_ok "$1" "$HDRS"; else ok "$1"; fi
-}
-
 # SRV RDATA as dns-query prints it (hex): priority 10, weight 0, port, target.
 SRV_HEX=$(printf '000a0000%04x036d7836087265636569766572047465737400' "$PORT")
 
@@ -246,7 +194,7 @@ if delivered_once e2e-mx6-c1-unaware-sender c1; then
 else
 	not_ok "1 one copy at smtp-sink" "$OUT" "$D/maillog"
 fi
-no_decision "1 the milter takes no decision for IPv4 client $E2E_CLIENT_V4" "$E2E_CLIENT_V4"
+no_decision_line "1 the milter takes no decision for IPv4 client $E2E_CLIENT_V4" "$E2E_CLIENT_V4"
 
 # --- 2. MX6-aware sender, MX6-unaware receiver: IPv4 ---------------------------
 
@@ -265,7 +213,7 @@ if delivered_once e2e-mx6-c2-unaware-receiver c2; then
 else
 	not_ok "2 one copy at smtp-sink" "$OUT" "$D/maillog"
 fi
-no_decision "2 the milter takes no decision for IPv4 client $E2E_CLIENT_V4" "$E2E_CLIENT_V4"
+no_decision_line "2 the milter takes no decision for IPv4 client $E2E_CLIENT_V4" "$E2E_CLIENT_V4"
 
 # --- 3. both aware, receiver willing: delivered over IPv6 ----------------------
 
@@ -276,8 +224,8 @@ lookups_are "3 SRV _mx6._tcp.receiver.test -> 10 0 $PORT mx6.receiver.test., AAA
 lookup mx6.receiver.test. AAAA -> OK 0 1 $MX6"
 attempts_are "3 whitelisted [$E2E_CLIENT_V6_WL]: delivered ipv6 [$MX6]:$PORT (no IPv4 attempt)" \
 	"delivered ipv6 [$MX6]:$PORT → 250 2.0.0 Ok: queued as QID"
-decision_is "3 milter: listener=mta-mx6 mode=mx6 class=trusted action=accept reasons=ip_whitelist" \
-	"$E2E_CLIENT_V6_WL" \
+log_is "3 milter: listener=mta-mx6 mode=mx6 class=trusted action=accept reasons=ip_whitelist" \
+	"$E2E_CLIENT_V6_WL" "$E2E_QID_RE" \
 	"client=[$E2E_CLIENT_V6_WL] helo=client.example from=<a@sender.test> listener=mta-mx6 mode=mx6 class=trusted action=accept reasons=ip_whitelist source=$D/ip_whitelist:2"
 if delivered_once e2e-mx6-c3-willing c3; then
 	ok "3 one copy at smtp-sink"
@@ -310,14 +258,11 @@ lookups_are "4 lookups: SRV, AAAA, then MX and A for the IPv4 retry" \
 lookup mx6.receiver.test. AAAA -> OK 0 1 $MX6
 lookup receiver.test MX -> OK 0 1 10 mx.receiver.test.
 lookup mx.receiver.test. A -> OK 0 1 $V4"
-decision_is "4 milter: listener=mta-mx6 mode=mx6 class=unknown action=reject reply=\"550 5.7.26\"" \
-	"$E2E_CLIENT_V6" \
+log_is "4 milter: listener=mta-mx6 mode=mx6 class=unknown action=reject reply=\"550 5.7.26\"" \
+	"$E2E_CLIENT_V6" "$E2E_QID_RE" \
 	"client=[$E2E_CLIENT_V6] helo=client.example from=<a@sender.test> listener=mta-mx6 mode=mx6 class=unknown action=reject reasons=unlisted,spf:none,dkim:none,dmarc:none,iprev:fail reply=\"550 5.7.26\""
-if e2e_wait_for 5 grep -qF "milter-reject: END-OF-MESSAGE from unknown[$E2E_CLIENT_V6]: 5.7.26 MX6: please retry this message over IPv4" "$D/maillog"; then
-	ok "4 Postfix logged milter-reject: END-OF-MESSAGE ... 5.7.26 MX6 for [$E2E_CLIENT_V6]"
-else
-	not_ok "4 Postfix logged milter-reject: END-OF-MESSAGE ... 5.7.26 MX6 for [$E2E_CLIENT_V6]" "$D/maillog"
-fi
+[ -n "$LOG_ID" ] && maillog_has "4 $E2E_MTA logged the milter's 550 5.7.26 MX6 reply at end of DATA for $LOG_ID ([$E2E_CLIENT_V6])" \
+	"$(e2e_milter_rejected "$LOG_ID" "$E2E_CLIENT_V6" "550-5.7.26 MX6: please retry this message over IPv4")"
 if delivered_once e2e-mx6-c4-unwilling c4; then
 	ok "4 exactly one copy at smtp-sink (the IPv4 retry)"
 	received_from "4 the copy was received from $E2E_CLIENT_V4 (IPv4) under the queue id of the retry" "$E2E_CLIENT_V4" receiver.test
@@ -329,12 +274,5 @@ fi
 
 e2e_wait_for 20 e2e_queue_empty || not_ok "Postfix queue drained" "$D/maillog"
 
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$D/milter.log"; then
-	not_ok "no sanitizer reports in the milter's log" "$D/milter.log"
-else
-	ok "no sanitizer reports in the milter's log"
-fi
-
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || exit 1
-exit 0
+e2e_no_sanitizer_reports
+e2e_finish
