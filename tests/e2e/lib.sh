@@ -321,6 +321,9 @@ e2e_sendmail_fetch() {
 	done
 	mkdir -p "$cache" || e2e_skip "cannot create the package cache $cache"
 	cache=$(cd "$cache" && pwd)
+	# Suites run in parallel (make -j): one downloads, the others wait.
+	command -v flock >/dev/null 2>&1 || e2e_skip "flock is not installed"
+	exec 9>"$cache/.lock" && flock -w 600 9 || e2e_skip "cannot lock $cache/.lock"
 	for p in $E2E_SM_PKGS; do
 		set -- "$cache/${p}"_*.deb
 		[ -f "$1" ] || missing="$missing $p"
@@ -335,6 +338,7 @@ e2e_sendmail_fetch() {
 			[ -f "$1" ] || e2e_skip "apt-get download $p left no ${p}_*.deb in $cache: $out"
 		done
 	fi
+	exec 9>&-
 	MX6_SENDMAIL_CACHE=$cache
 	export MX6_SENDMAIL_CACHE
 }

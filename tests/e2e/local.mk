@@ -1,24 +1,25 @@
-# End-to-end test with a real Postfix (needs root; skipped otherwise).
-# The script re-execs itself in a private network namespace; see tests/e2e/lib.sh.
-TESTS += tests/e2e/postfix.sh
-EXTRA_DIST += tests/e2e/lib.sh tests/e2e/postfix.sh
+# End-to-end tests with a real MTA (need root; skipped otherwise). Each
+# script re-execs itself in a private network namespace and runs its
+# scenarios against the MTA named by E2E_MTA (postfix by default); the
+# *-sendmail.sh wrappers (and sendmail.sh for postfix.sh) run the same
+# scenarios, same assertions, against a real Sendmail, unpacked (not
+# installed: it conflicts with Postfix) from `apt-get download` packages
+# cached in tests/e2e/.sendmail-cache; the cached .deb files go with
+# `make clean`. See tests/e2e/lib.sh.
+TESTS += tests/e2e/postfix.sh tests/e2e/sendmail.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/postfix.sh tests/e2e/sendmail.sh \
+	contrib/sendmail/mx6-milter.mc
+CLEANFILES += tests/e2e/.sendmail-cache/*.deb tests/e2e/.sendmail-cache/.lock
 
 # Domain authentication end to end: real Postfix, real unbound (tests/dns/server.sh)
 # inside the namespace, DKIM keys made with openssl and signed with tests/dkim/dkim-sign.
-TESTS += tests/e2e/auth.sh
-EXTRA_DIST += tests/e2e/auth.sh
+TESTS += tests/e2e/auth.sh tests/e2e/auth-sendmail.sh
+EXTRA_DIST += tests/e2e/auth.sh tests/e2e/auth-sendmail.sh
 
-# Learning end to end: authenticated IPv4 mail through the real Postfix
+# Learning end to end: authenticated IPv4 mail through the real MTA
 # teaches the milter (LMDB store) to accept the same domain over IPv6.
-TESTS += tests/e2e/learning.sh
-EXTRA_DIST += tests/e2e/learning.sh
-
-# The same scenarios behind a real Sendmail, unpacked (not installed: it
-# conflicts with Postfix) from `apt-get download` packages cached in
-# tests/e2e/.sendmail-cache; the cached .deb files go with `make clean`.
-TESTS += tests/e2e/sendmail.sh
-EXTRA_DIST += tests/e2e/sendmail.sh contrib/sendmail/mx6-milter.mc
-CLEANFILES += tests/e2e/.sendmail-cache/*.deb
+TESTS += tests/e2e/learning.sh tests/e2e/learning-sendmail.sh
+EXTRA_DIST += tests/e2e/learning.sh tests/e2e/learning-sendmail.sh
 
 # The four scenarios of the MX6 proposal end to end: tests/mx6-sender (an
 # MX6-aware sender: SRV _mx6._tcp lookup, IPv6 first, IPv4 retry after the
