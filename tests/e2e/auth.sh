@@ -77,7 +77,6 @@ D=$E2E_DIR
 
 EOM='^[0-9]+ lines sent$'
 
-queued_id() { e2e_queued_id; }
 rcpt_accepted() { e2e_reply_to '^RCPT' "$E2E_SWAKS_OUT" | grep -q '^250 '; }
 no_data_sent() { ! grep -Eq '^ *(->|~>) +DATA' "$E2E_SWAKS_OUT"; }
 
@@ -238,7 +237,7 @@ QID=$E2E_QID_RE
 
 send c1 "$E2E_CLIENT_V6" "$E2E_MTA_V6" a@trusted.test "$D/m1.eml"
 check "1 [$E2E_CLIENT_V6] -> [$E2E_MTA_V6] a@trusted.test, valid signature: RCPT 250" rcpt_accepted
-qid=$(queued_id)
+qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 if [ -n "$qid" ]; then
 	ok "1 250 ... queued as $qid at end of DATA"
 else
@@ -330,7 +329,7 @@ log_is "4b log: ID: ... class=unknown action=reject reasons=auth-fail,spf:fail,d
 # 5a: dkimonly.test has no SPF: only the relaxed/relaxed signature, which
 # survives the white-space changes, can authenticate it.
 send c5 "$CLIENT_NO_PTR" "$E2E_MTA_MX6" a@dkimonly.test "$D/m5.eml"
-qid=$(queued_id)
+qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 if [ -n "$qid" ]; then
 	ok "5a [$CLIENT_NO_PTR] -> [$E2E_MTA_MX6] relaxed/relaxed signature, blanks changed: 250 queued as $qid"
 else
@@ -362,7 +361,7 @@ log_is "5b log: ID: ... class=unknown action=defer reasons=auth-fail,spf:none,dk
 # 5c: IPv4 with the case-2 message (its SPF would fail too): delivered, untouched.
 send c5v4 "$E2E_CLIENT_V4" "$E2E_MTA_V4" a@trusted.test "$D/m5v4.eml"
 check "5c IPv4 $E2E_CLIENT_V4 -> $E2E_MTA_V4 a@trusted.test, broken signature: RCPT 250" rcpt_accepted
-qid=$(queued_id)
+qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 if [ -n "$qid" ]; then
 	ok "5c IPv4: 250 queued as $qid at end of DATA"
 else
@@ -386,7 +385,7 @@ no_decision_line "5c IPv4: the milter logs no decision for $E2E_CLIENT_V4" "$E2E
 # --- 6. greenlisted domain authenticated by SPF alone: green -------------------
 
 send c6 "$CLIENT_GREEN" "$E2E_MTA_V6" a@green.test "$D/m6.eml"
-qid=$(queued_id)
+qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 if [ -n "$qid" ]; then
 	ok "6 [$CLIENT_GREEN] a@green.test (SPF pass, no DMARC record): 250 queued as $qid"
 else

@@ -62,7 +62,6 @@ D=$E2E_DIR
 
 EOM='^[0-9]+ lines sent$'
 
-queued_id() { e2e_queued_id; }
 rcpt_accepted() { e2e_reply_to '^RCPT' "$E2E_SWAKS_OUT" | grep -q '^250 '; }
 # no_4xx_5xx: the server answered no command with a 4xx or 5xx reply.
 no_4xx_5xx() { ! grep -Eq '^<(-|\*\*) +[45][0-9][0-9][ -]' "$E2E_SWAKS_OUT"; }
@@ -175,7 +174,7 @@ history_is "1 IPv6 mail teaches nothing" 0
 for i in 1 2 3; do
 	send "v4-$i" "$E2E_CLIENT_V4" "$E2E_MTA_V4" "$D/v4-$i.eml"
 	check "2.$i IPv4 $E2E_CLIENT_V4 -> $E2E_MTA_V4 friend@friend.test: no 4xx/5xx reply to any command" no_4xx_5xx
-	qid=$(queued_id)
+	qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 	if [ -n "$qid" ]; then
 		ok "2.$i IPv4: 250 queued as $qid at end of DATA"
 	else
@@ -195,7 +194,7 @@ done
 # --- 3. the same IPv6 message again: delivered, green by history -----------------
 
 send v6-again "$E2E_CLIENT_V6" "$E2E_MTA_V6" "$D/v6.eml"
-qid=$(queued_id)
+qid=$(e2e_queued_id "$E2E_SWAKS_OUT")
 if [ -n "$qid" ]; then
 	ok "3 [$E2E_CLIENT_V6] -> [$E2E_MTA_V6] the same message again: 250 queued as $qid"
 else

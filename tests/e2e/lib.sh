@@ -314,7 +314,7 @@ E2E_SM_CF=                     # the unpacked sendmail-cf's cf/ directory
 # namespace: it has no network); exports MX6_SENDMAIL_CACHE. Skips (77)
 # when a tool is missing or the download fails.
 e2e_sendmail_fetch() {
-	local cache=${MX6_SENDMAIL_CACHE:-$1/tests/e2e/.sendmail-cache} t p missing= out
+	local cache=${MX6_SENDMAIL_CACHE:-$1/tests/e2e/.sendmail-cache} t p missing='' out
 	[ "$(id -u)" = 0 ] || e2e_skip "must run as root (Sendmail and network namespaces need it)"
 	for t in m4 dpkg apt-get mount python3; do
 		command -v "$t" >/dev/null 2>&1 || e2e_skip "$t is not installed (needed to unpack and run Sendmail)"
@@ -323,7 +323,9 @@ e2e_sendmail_fetch() {
 	cache=$(cd "$cache" && pwd)
 	# Suites run in parallel (make -j): one downloads, the others wait.
 	command -v flock >/dev/null 2>&1 || e2e_skip "flock is not installed"
-	exec 9>"$cache/.lock" && flock -w 600 9 || e2e_skip "cannot lock $cache/.lock"
+	if ! { exec 9>"$cache/.lock" && flock -w 600 9; }; then
+		e2e_skip "cannot lock $cache/.lock"
+	fi
 	for p in $E2E_SM_PKGS; do
 		set -- "$cache/${p}"_*.deb
 		[ -f "$1" ] || missing="$missing $p"
@@ -505,6 +507,7 @@ e2e_mta_start() {
 # Queue ids as the MTAs make them, and as the milter logs them for a
 # decision taken at RCPT: Postfix opens its queue file after the first
 # accepted RCPT (the milter logs NOQUEUE), Sendmail assigns the id at MAIL.
+# shellcheck disable=SC2034 # for the scripts that source this file
 if [ "$E2E_MTA" = sendmail ]; then
 	E2E_QID_RE='[0-9A-Za-z]{14}'
 	E2E_RCPT_QID_RE=$E2E_QID_RE
@@ -801,6 +804,7 @@ headers_of() {
 	HDRS=$E2E_DIR/$2.headers
 	DELIVERED=
 	f=$(e2e_wait_delivered "$1") || return 1
+	# shellcheck disable=SC2034 # for the scripts that source this file
 	DELIVERED=$f
 	e2e_headers "$f" >"$HDRS"
 }

@@ -42,7 +42,7 @@ e2e_setup_net
 e2e_make_tmpdir mx6-e2e
 D=$E2E_DIR
 
-queued() { [ -n "$(e2e_queued_id)" ]; }
+queued() { [ -n "$(e2e_queued_id "$E2E_SWAKS_OUT")" ]; }
 got_4xx() {
 	grep -Eq '^<\*\* +4[0-9][0-9][ -]' "$E2E_SWAKS_OUT"
 }
