@@ -6,8 +6,9 @@
 # = skipped when that is refused) with the MTA of tests/e2e/lib.sh: an IPv4
 # listener (mta-v4; the milter without a failure action, so a dead milter
 # never blocks IPv4), an IPv6 defensive listener (mta-v6) and an IPv6 MX6
-# listener (mta-mx6), both tempfailing when the milter is dead, all relaying
-# to smtp-sink. Cases: forged headers removed over IPv4; an unknown IPv6
+# listener (mta-mx6, chosen by its address: Postfix sends {daemon_addr} as
+# 2001:db8::26, Sendmail as IPv6:2001:db8:0:0:0:0:0:26), both tempfailing when
+# the milter is dead, all relaying to smtp-sink. Cases: forged headers removed over IPv4; an unknown IPv6
 # client deferred at RCPT; a whitelisted one delivered with our headers; the
 # multi-line MX6 550 after DATA; the milter's log line; the milter killed.
 # Needs root.
@@ -72,7 +73,7 @@ user = root
 authserv_id = mx.test
 default_mode = defensive
 listener = mta-v6 defensive
-listener = mta-mx6 mx6
+listener = [$E2E_MTA_MX6] mx6
 listener = mta-v4 defensive
 ip_whitelist = $D/ip_whitelist
 registration_url = https://mx.test/ipv6-senders
@@ -199,6 +200,16 @@ if [ -n "$line" ] && [ -z "$missing" ]; then
 else
 	not_ok "5 milter log for case 2: client, listener=mta-v6, class=unknown, action=defer, reply=\"450 4.7.26\" (missing:${missing:- the whole line})" "$D/milter.log"
 fi
+
+# --- 5b. case 4's listener was chosen by its address ------------------------
+
+line=$(grep -F 'client=[2001:db8::66]' "$D/milter.log" | grep -F 'mode=mx6' | head -n 1)
+case $line in
+*" listener=[$E2E_MTA_MX6] mode=mx6 class=unknown action=reject "*)
+	ok "5b milter log for case 4: listener=[$E2E_MTA_MX6] mode=mx6 (by {daemon_addr}) action=reject" ;;
+*)
+	not_ok "5b milter log for case 4: listener=[$E2E_MTA_MX6] mode=mx6 (by {daemon_addr}) action=reject" "$D/milter.log" ;;
+esac
 
 # --- 6. milter killed: IPv4 still flows, IPv6 is tempfailed (F=T, tempfail) --
 
