@@ -14,6 +14,10 @@
 #	mx6.receiver.test          AAAA 2001:db8::26
 #	unaware.test               MX 10 mx.unaware.test (A 192.0.2.25), no SRV
 #
+# and contrib/dns/example.zone as an authoritative zone: case 0 checks that
+# it loads and keeps the rules mx6-milter(8) gives (SRV targets with only
+# AAAA records, exactly one MX host with an AAAA record).
+#
 # Scenarios (SPEC.md section 1, section 4):
 #	1. MX6-unaware sender -> IPv4 as usual; the milter takes no decision.
 #	2. MX6-aware sender, MX6-unaware receiver (no SRV) -> IPv4.
@@ -82,7 +86,15 @@ local-zone: "sender.test." static
 local-data: "sender.test. 300 IN A 192.0.2.1"
 EOF
 
-e2e_start_dns "$D/zone.conf"
+# contrib/dns/example.zone too, as an authoritative zone (checked in 0.).
+cat >"$D/example-zone.conf" <<EOF
+auth-zone:
+	name: "example.net."
+	zonefile: "$here/../../contrib/dns/example.zone"
+	for-downstream: yes
+	for-upstream: yes
+EOF
+e2e_start_dns "$D/zone.conf" "$D/example-zone.conf"
 DNS=$E2E_DNS
 
 printf '# IPv6 senders the MX6 receiver is willing to take\n%s\n' "$E2E_CLIENT_V6_WL" >"$D/ip_whitelist"
@@ -176,6 +188,34 @@ received_from() {
 }
 # SRV RDATA as dns-query prints it (hex): priority 10, weight 0, port, target.
 SRV_HEX=$(printf '000a0000%04x036d7836087265636569766572047465737400' "$PORT")
+
+# --- 0. contrib/dns/example.zone: what the scenarios rely on ---------------------
+
+# q NAME TYPE: the answer line of tests/dns/dns-query.
+q() { "$dnsq" -s "$DNS" -t 2000 "$1" "$2" 2>/dev/null; }
+zone_ok() { # DESCRIPTION TEST-RESULT (0/1) DETAILS
+	if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1"; printf '#   %s\n' "$3"; fi
+}
+srv=$(q _mx6._tcp.example.net 33)
+case $srv in "OK 0 2 "*) r=0 ;; *) r=1 ;; esac
+zone_ok "0 example.zone: two _mx6._tcp.example.net SRV records" $r "$srv"
+bad=
+for t in mx6a.example.net mx6b.example.net; do
+	case $(q $t AAAA) in "OK 0 1 2001:db8:"*) ;; *) bad="$bad $t:AAAA" ;; esac
+	case $(q $t A) in NODATA*) ;; *) bad="$bad $t:A" ;; esac
+done
+[ -z "$bad" ]
+zone_ok "0 example.zone: the SRV targets have an AAAA record and no A record" $? "wrong:$bad"
+mx=$(q example.net MX)
+[ "$mx" = "OK 0 2 10 mx1.example.net. 20 mx2.example.net." ]
+zone_ok "0 example.zone: MX 10 mx1, 20 mx2" $? "$mx"
+v6=0 bad=
+for t in mx1.example.net mx2.example.net; do
+	case $(q $t A) in "OK 0 1 "*) ;; *) bad="$bad $t:A" ;; esac
+	case $(q $t AAAA) in "OK 0 1 "*) v6=$((v6 + 1)) ;; NODATA*) ;; *) bad="$bad $t:AAAA" ;; esac
+done
+[ -z "$bad" ] && [ "$v6" = 1 ]
+zone_ok "0 example.zone: every MX host has an A record, exactly one an AAAA record" $? "wrong:$bad; $v6 with AAAA"
 
 # --- 1. MX6-unaware sender: IPv4 as usual --------------------------------------
 
