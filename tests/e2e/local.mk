@@ -23,7 +23,8 @@ EXTRA_DIST += tests/e2e/learning.sh tests/e2e/learning-sendmail.sh
 
 # The four scenarios of the MX6 proposal end to end: tests/mx6-sender (an
 # MX6-aware sender: SRV _mx6._tcp lookup, IPv6 first, IPv4 retry after the
-# mx6 5xx) against the real Postfix and the test DNS server.
+# mx6 5xx) against the real MTA and the test DNS server.
 # contrib/dns/example.zone shows the records a receiver publishes.
-TESTS += tests/e2e/mx6.sh
-EXTRA_DIST += tests/e2e/mx6.sh tests/mx6-sender contrib/dns/example.zone
+TESTS += tests/e2e/mx6.sh tests/e2e/mx6-sendmail.sh
+EXTRA_DIST += tests/e2e/mx6.sh tests/e2e/mx6-sendmail.sh tests/mx6-sender \
+	contrib/dns/example.zone

@@ -1,12 +1,13 @@
 #!/bin/bash
 # tests/e2e/mx6.sh -- the four scenarios of the MX6 proposal end to end:
 # an MX6-aware sender (tests/mx6-sender) and the milter's mx6 listener
-# behind a real Postfix, with a real DNS server.
+# behind a real Postfix (or, with E2E_MTA=sendmail as tests/e2e/mx6-sendmail.sh
+# sets it, a real Sendmail), with a real DNS server.
 #
 # Runs in a private network namespace (re-execs itself under unshare; exit
 # 77 = skipped when that is refused or a tool is missing) with the private
-# Postfix instance of tests/e2e/lib.sh: an IPv4 service (mta-v4,
-# milter_default_action = accept) and an IPv6 service on 2001:db8::26
+# MTA of tests/e2e/lib.sh: an IPv4 listener (mta-v4, the milter with
+# Postfix's accept or Sendmail's no flag) and an IPv6 listener on 2001:db8::26
 # (mta-mx6, listener mode mx6), relaying to smtp-sink; and the test DNS
 # server of tests/dns/server.sh serving:
 #	receiver.test              MX 10 mx.receiver.test (A 192.0.2.25)
@@ -44,6 +45,7 @@ elif [ -x milter/mx6-milter ]; then
 else
 	builddir=$here/../..
 fi
+builddir=$(cd "$builddir" && pwd) || exit 99
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 dnsq=${DNS_QUERY:-$builddir/tests/dns/dns-query}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac
@@ -55,6 +57,7 @@ if [ "${MX6_E2E_IN_NETNS:-}" != 1 ]; then
 	e2e_need_dns
 	[ -x "$dnsq" ] || e2e_skip "$dnsq is not built (make check builds it)"
 fi
+e2e_mta_prepare "$builddir"
 e2e_enter_netns "$0" "$@"
 
 if [ ! -x "$milter" ]; then
@@ -71,7 +74,7 @@ e2e_setup_net
 e2e_make_tmpdir mx6-e2e-mx6
 D=$E2E_DIR
 
-# --- DNS, lists, milter, Postfix ---------------------------------------------
+# --- DNS, lists, milter, MTA -------------------------------------------------
 
 cat >"$D/zone.conf" <<EOF
 local-zone: "receiver.test." static
@@ -114,7 +117,7 @@ dns_timeout = 2
 EOF
 
 e2e_start_sink
-e2e_start_postfix
+e2e_mta_start
 : >"$D/milter.log"
 if e2e_start_milter "$milter" "$D/milter.conf"; then
 	ok "milter started ($milter) forwarding to $DNS"
@@ -149,8 +152,10 @@ send() {
 		--dns "$DNS" --dns-query "$dnsq" --local6 "$c6" --local4 "$c4" \
 		--port4 "$PORT" --helo client.example "$@" >"$OUT" 2>&1 </dev/null
 	RC=$?
-	QID=$(sed -n 's/^delivered .* queued as \([0-9A-Za-z]*\)$/\1/p' "$OUT")
-	ATTEMPTS=$(grep -v '^lookup ' "$OUT" | sed -E 's/queued as [0-9A-Za-z]+$/queued as QID/')
+	QID=$(sed -nE -e 's/^delivered .* queued as ([0-9A-Za-z]+)$/\1/p' \
+		-e 's/^delivered .* 250 [0-9.]+ ([0-9A-Za-z]+) Message accepted for delivery$/\1/p' "$OUT")
+	ATTEMPTS=$(grep -v '^lookup ' "$OUT" | sed -E -e 's/queued as [0-9A-Za-z]+$/queued as QID/' \
+		-e 's/ 250 ([0-9.]+) [0-9A-Za-z]+ Message accepted for delivery$/ 250 \1 QID Message accepted for delivery/')
 }
 attempts_are() { # DESCRIPTION EXPECTED
 	if [ "$RC" = 0 ] && [ "$ATTEMPTS" = "$2" ]; then
@@ -177,15 +182,36 @@ delivered_once() {
 	[ "$(grep -lF -- "Subject: $1" "$D"/sink/* | wc -l)" = 1 ]
 }
 # received_from DESCRIPTION CLIENT DOMAIN: the copy's Received field from
-# Postfix names CLIENT and the queue id the sender was given (QID).
+# the MTA names CLIENT (as that MTA writes it: Postfix "IPv6:2001:db8::77",
+# Sendmail "IPv6:2001:db8:0:0:0:0:0:77") and the queue id the sender was
+# given (QID).
 received_from() {
-	if [ -n "$QID" ] && grep -Eq "^Received: from client\.example \(unknown \[$2\]\) by mx\.test \(Postfix\) with ESMTP id $QID for <b@$3>; " "$HDRS"; then
+	local addr=$2 line
+	case $addr in
+	*:*)
+		[ "$E2E_MTA" = sendmail ] && addr=$(python3 -c 'import ipaddress, sys
+print(":".join("%x" % int(g, 16) for g in ipaddress.ip_address(sys.argv[1]).exploded.split(":")))' "$addr")
+		addr=IPv6:$addr ;;
+	esac
+	if [ "$E2E_MTA" = sendmail ]; then
+		line="Received: from client.example ([$addr]) by sm-test.localdomain (VERSION) with ESMTP id ${QID:-(none)} for <b@$3>; "
+	else
+		line="Received: from client.example (unknown [$addr]) by mx.test (Postfix) with ESMTP id ${QID:-(none)} for <b@$3>; "
+	fi
+	if [ -n "$QID" ] && grep "^Received: " "$HDRS" | sed -E 's/ \([0-9.]+\/[0-9.]+\) with / (VERSION) with /' |
+		grep -qF -- "$line"; then
 		ok "$1"
 	else
 		not_ok "$1" "$HDRS"
-		want "Received: from client.example (unknown [$2]) by mx.test (Postfix) with ESMTP id ${QID:-(none)} for <b@$3>; ..."
+		want "$line..."
 	fi
 }
+# The MTA's 250 reply to the end of DATA, its queue id replaced by QID.
+if [ "$E2E_MTA" = sendmail ]; then
+	QUEUED='250 2.0.0 QID Message accepted for delivery'
+else
+	QUEUED='250 2.0.0 Ok: queued as QID'
+fi
 # SRV RDATA as dns-query prints it (hex): priority 10, weight 0, port, target.
 SRV_HEX=$(printf '000a0000%04x036d7836087265636569766572047465737400' "$PORT")
 
@@ -222,13 +248,13 @@ zone_ok "0 example.zone: every MX host has an A record, exactly one an AAAA reco
 mkmsg "$D/c1.eml" e2e-mx6-c1-unaware-sender receiver.test
 send c1 receiver.test "$E2E_CLIENT_V6" "$E2E_CLIENT_V4" --mx6-unaware
 attempts_are "1 MX6-unaware sender to receiver.test: delivered ipv4 $V4:$PORT (no IPv6 attempt)" \
-	"delivered ipv4 $V4:$PORT → 250 2.0.0 Ok: queued as QID"
+	"delivered ipv4 $V4:$PORT → $QUEUED"
 lookups_are "1 MX6-unaware sender: MX and A lookups only, no SRV" \
 	"lookup receiver.test MX -> OK 0 1 10 mx.receiver.test.
 lookup mx.receiver.test. A -> OK 0 1 $V4"
 if delivered_once e2e-mx6-c1-unaware-sender c1; then
 	ok "1 one copy at smtp-sink"
-	received_from "1 received by Postfix from $E2E_CLIENT_V4 under the queue id the sender got" "$E2E_CLIENT_V4" receiver.test
+	received_from "1 received by $E2E_MTA from $E2E_CLIENT_V4 under the queue id the sender got" "$E2E_CLIENT_V4" receiver.test
 	header_absent "1 IPv4: no X-MX6-Verdict" '^X-MX6-Verdict:'
 	header_absent "1 IPv4: no Authentication-Results" '^Authentication-Results:'
 else
@@ -245,10 +271,10 @@ lookups_are "2 MX6-aware sender: _mx6._tcp.unaware.test SRV is NXDOMAIN, then MX
 lookup unaware.test MX -> OK 0 1 10 mx.unaware.test.
 lookup mx.unaware.test. A -> OK 0 1 $V4"
 attempts_are "2 MX6-aware sender to unaware.test (no SRV): delivered ipv4 $V4:$PORT" \
-	"delivered ipv4 $V4:$PORT → 250 2.0.0 Ok: queued as QID"
+	"delivered ipv4 $V4:$PORT → $QUEUED"
 if delivered_once e2e-mx6-c2-unaware-receiver c2; then
 	ok "2 one copy at smtp-sink"
-	received_from "2 received by Postfix from $E2E_CLIENT_V4 under the queue id the sender got" "$E2E_CLIENT_V4" unaware.test
+	received_from "2 received by $E2E_MTA from $E2E_CLIENT_V4 under the queue id the sender got" "$E2E_CLIENT_V4" unaware.test
 	header_absent "2 IPv4: no X-MX6-Verdict" '^X-MX6-Verdict:'
 else
 	not_ok "2 one copy at smtp-sink" "$OUT" "$D/maillog"
@@ -263,13 +289,13 @@ lookups_are "3 SRV _mx6._tcp.receiver.test -> 10 0 $PORT mx6.receiver.test., AAA
 	"lookup _mx6._tcp.receiver.test 33 -> OK 0 1 $SRV_HEX
 lookup mx6.receiver.test. AAAA -> OK 0 1 $MX6"
 attempts_are "3 whitelisted [$E2E_CLIENT_V6_WL]: delivered ipv6 [$MX6]:$PORT (no IPv4 attempt)" \
-	"delivered ipv6 [$MX6]:$PORT → 250 2.0.0 Ok: queued as QID"
+	"delivered ipv6 [$MX6]:$PORT → $QUEUED"
 log_is "3 milter: listener=mta-mx6 mode=mx6 class=trusted action=accept reasons=ip_whitelist" \
 	"$E2E_CLIENT_V6_WL" "$E2E_QID_RE" \
 	"client=[$E2E_CLIENT_V6_WL] helo=client.example from=<a@sender.test> listener=mta-mx6 mode=mx6 class=trusted action=accept reasons=ip_whitelist source=$D/ip_whitelist:2"
 if delivered_once e2e-mx6-c3-willing c3; then
 	ok "3 one copy at smtp-sink"
-	received_from "3 received by Postfix from $E2E_CLIENT_V6_WL (IPv6) under the queue id the sender got" "IPv6:$E2E_CLIENT_V6_WL" receiver.test
+	received_from "3 received by $E2E_MTA from $E2E_CLIENT_V6_WL (IPv6) under the queue id the sender got" "$E2E_CLIENT_V6_WL" receiver.test
 	header_exactly "3 Authentication-Results: mx.test; spf=none ...; iprev=fail" 'Authentication-Results' \
 		"Authentication-Results: mx.test; spf=none smtp.mailfrom=sender.test; dkim=none; dmarc=none header.from=sender.test; iprev=fail policy.iprev=$E2E_CLIENT_V6_WL"
 	header_exactly "3 X-MX6-Verdict: trusted; reason=ip_whitelist; source=...ip_whitelist:2" 'X-MX6-Verdict' \
@@ -292,7 +318,7 @@ reply 550-5.7.26   dmarc=none header.from=sender.test;
 reply 550-5.7.26   iprev=fail policy.iprev=$E2E_CLIENT_V6
 reply 550 5.7.26 See $URL
 mx6: the receiver asks for IPv4; retrying over IPv4
-delivered ipv4 $V4:$PORT → 250 2.0.0 Ok: queued as QID"
+delivered ipv4 $V4:$PORT → $QUEUED"
 lookups_are "4 lookups: SRV, AAAA, then MX and A for the IPv4 retry" \
 	"lookup _mx6._tcp.receiver.test 33 -> OK 0 1 $SRV_HEX
 lookup mx6.receiver.test. AAAA -> OK 0 1 $MX6
@@ -312,7 +338,7 @@ else
 	not_ok "4 exactly one copy at smtp-sink (the IPv4 retry)" "$OUT" "$D/maillog"
 fi
 
-e2e_wait_for 20 e2e_queue_empty || not_ok "Postfix queue drained" "$D/maillog"
+e2e_wait_for 20 e2e_queue_empty || not_ok "$E2E_MTA queue drained" "$D/maillog"
 
 e2e_no_sanitizer_reports
 e2e_finish
