@@ -7,7 +7,7 @@
 # cached in tests/e2e/.sendmail-cache; the cached .deb files go with
 # `make clean`. See tests/e2e/lib.sh.
 TESTS += tests/e2e/postfix.sh tests/e2e/sendmail.sh
-EXTRA_DIST += tests/e2e/lib.sh tests/e2e/postfix.sh tests/e2e/sendmail.sh \
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/sendmail-lib.sh tests/e2e/postfix.sh tests/e2e/sendmail.sh \
 	contrib/sendmail/mx6-milter.mc
 CLEANFILES += tests/e2e/.sendmail-cache/*.deb tests/e2e/.sendmail-cache/.lock
 
