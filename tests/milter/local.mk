@@ -19,7 +19,8 @@ MILTER_TESTS = \
 	tests/milter/reload-load.sh \
 	tests/milter/learning.sh \
 	tests/milter/learning-shared.sh \
-	tests/milter/bounds.sh
+	tests/milter/bounds.sh \
+	tests/milter/privileges.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)
