@@ -16,7 +16,9 @@
 #    up): green, never trusted.
 # 4. max_session_memory = 16k: 20 KB of headers after the From: IPv6
 #    deferred with 451 4.3.4 at end of message; the same from IPv4: accepted.
-# 5. max_sessions = 2: two IPv6 sessions held open; a third IPv6 session
+# 5. max_dkim_signatures = 1: of two signatures (the valid one second),
+#    only the first is verified: deferred; = 2: trusted (dkim=pass).
+# 6. max_sessions = 2: two IPv6 sessions held open; a third IPv6 session
 #    is deferred at MAIL with 451 4.3.2, an IPv4 one accepted uninspected;
 #    a burst of refusals is logged at most once a second and the counts of
 #    the lines add up to the refusals; once the held sessions end, IPv6
@@ -36,7 +38,23 @@ cat >"$T_DIR/zone.conf" <<'EOF'
 local-zone: "friend.test." static
 local-data: 'friend.test. 300 IN TXT "v=spf1 ip6:2001:db8::66 ip4:192.0.2.66 -all"'
 local-zone: "stranger.test." static
+local-zone: "other.test." static
+local-zone: "signed.test." static
 EOF
+# DKIM: signed.test publishes a key (and neither SPF nor DMARC), other.test
+# none. Skipped (that part only) without openssl or dkim-sign.
+SIGN=$t_top_builddir/tests/dkim/dkim-sign
+have_dkim=
+if command -v openssl >/dev/null 2>&1 && [ -x "$SIGN" ]; then
+	openssl genrsa -out "$T_DIR/dkim.pem" 1024 2>/dev/null
+	pub=$(openssl rsa -in "$T_DIR/dkim.pem" -pubout -outform DER 2>/dev/null | base64 | tr -d '\n')
+	if [ -n "$pub" ]; then
+		printf "local-data: 'sel._domainkey.signed.test. 300 IN TXT %s'\n" \
+			"$(printf 'v=DKIM1; k=rsa; p=%s' "$pub" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')" \
+			>>"$T_DIR/zone.conf"
+		have_dkim=1
+	fi
+fi
 if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
 	cat "$T_DIR/dns-start.log"
 	t_notok "test DNS server started"
@@ -176,6 +194,48 @@ t_log_has "max_session_memory: decision" "Qmem-over: client=[2001:db8::66]" "act
 cp "$T_DIR/mem-over4.out" "$T_OUT"
 t_line "eom: accept" "IPv4 over memory: accepted"
 t_nomatch '^reply: ' "IPv4 over memory: no reply"
+
+# ------------------------------------------------------------ max_dkim_signatures
+# A message signed by signed.test (valid, From-aligned), then by other.test
+# (no key) on top: with max_dkim_signatures = 1 only the other.test
+# signature is verified, the message has no authenticated domain and is
+# deferred; with 2 the signed.test signature passes and makes it trusted.
+if [ -n "$have_dkim" ]; then
+	t_section "max_dkim_signatures = 1 and 2"
+	printf 'From: <a@signed.test>\nTo: <b@example.net>\nSubject: signed twice\n\nHello.\n' \
+		>"$T_DIR/plain.eml"
+	"$SIGN" -d signed.test -s sel -k "$T_DIR/dkim.pem" "$T_DIR/plain.eml" >"$T_DIR/once.eml" &&
+		"$SIGN" -d other.test -s sel -k "$T_DIR/dkim.pem" "$T_DIR/once.eml" >"$T_DIR/twice.eml"
+	t_check "dkim-sign signed the message twice" [ "$(grep -c '^DKIM-Signature:' "$T_DIR/twice.eml")" = 2 ]
+	# t_msg options for the signed message: a -h per header field (folded
+	# lines joined with \n, as the MTA passes them), -b for the body.
+	awk 'BEGIN { body = 0 }
+		body { b = b $0 "\\r\\n"; next }
+		/^$/ { if (h != "") print "-h\n" h; body = 1; next }
+		/^[ \t]/ { h = h "\\n" $0; next }
+		{ if (h != "") print "-h\n" h; h = $0 }
+		END { print "-b\n" b }' "$T_DIR/twice.eml" >"$T_DIR/twice.opts"
+	echo signed.test >"$T_DIR/domains2"
+	for n in 1 2; do
+		conf "domain_whitelist = domains2" "max_dkim_signatures = $n"
+		t_start "$T_DIR/milter.conf"
+		_old_ifs=$IFS
+		IFS='
+'
+		# shellcheck disable=SC2046
+		t_msg -q "Qdkim$n" -H -f '<a@stranger.test>' $(cat "$T_DIR/twice.opts") 2001:db8::99 |
+			t_session "dkim$n"
+		IFS=$_old_ifs
+	done
+	cp "$T_DIR/dkim1.out" "$T_OUT"
+	deferred "max_dkim_signatures = 1: only the other.test signature is verified"
+	cp "$T_DIR/dkim2.out" "$T_OUT"
+	t_match '^insheader 0 X-MX6-Verdict: trusted; reason=domain_whitelist' "max_dkim_signatures = 2: trusted by the second signature"
+	t_match 'dkim=pass header.d=signed.test' "max_dkim_signatures = 2: dkim=pass for signed.test"
+	t_match 'header.d=other.test' "max_dkim_signatures = 2: the other.test signature is reported too"
+else
+	t_say "# SKIP max_dkim_signatures part: openssl or tests/dkim/dkim-sign missing"
+fi
 
 # ------------------------------------------------------------ max_sessions
 t_section "max_sessions = 2"
