@@ -28,7 +28,8 @@
  *	no session: an IPv6 client is deferred at MAIL (451 4.3.2), anything
  *	else is accepted at connect without inspection (not even forged
  *	headers are removed). This is logged at most once a second, with the
- *	number of connections deferred and accepted since the last such line.
+ *	number of connections deferred and accepted since the last such line
+ *	(at a refusal, or at a close while refusals are unreported).
  */
 #include "autoconf.h"
 
@@ -57,6 +58,7 @@ struct conn {
 static atomic_uint active_sessions;
 static atomic_ulong refused_ipv6, skipped_other;
 static atomic_llong last_refusal_log;
+static atomic_uint refusal_limit; /* max_sessions at the last refusal */
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mx6_config *current_config;
@@ -173,19 +175,28 @@ static int take_session_slot(struct conn *c, unsigned max_sessions)
 	return 1;
 }
 
-/* At most one line a second, counting every refusal since the last line. */
-static void log_refusal(int ipv6, unsigned max_sessions)
+/*
+ * At most one line a second, counting every refusal since the last line.
+ * Called at each refusal and, while refusals are unreported, whenever a
+ * connection closes, so the last ones of a burst are reported too.
+ */
+static void report_refusals(void)
 {
-	long long now = (long long)time(NULL), last;
+	long long now = (long long)time(NULL), last = atomic_load(&last_refusal_log);
 
-	atomic_fetch_add(ipv6 ? &refused_ipv6 : &skipped_other, 1);
-	last = atomic_load(&last_refusal_log);
 	if (now <= last || !atomic_compare_exchange_strong(&last_refusal_log, &last, now))
 		return;
 	mx6_msg_warn("max_sessions=%u reached: ipv6_deferred=%lu other_accepted_uninspected=%lu "
 		     "since the last report",
-		     max_sessions, atomic_exchange(&refused_ipv6, 0),
+		     atomic_load(&refusal_limit), atomic_exchange(&refused_ipv6, 0),
 		     atomic_exchange(&skipped_other, 0));
+}
+
+static void count_refusal(int ipv6, unsigned max_sessions)
+{
+	atomic_store(&refusal_limit, max_sessions);
+	atomic_fetch_add(ipv6 ? &refused_ipv6 : &skipped_other, 1);
+	report_refusals();
 }
 
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -240,7 +251,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	    !take_session_slot(c, cfg->max_sessions)) {
 		c->failed_ipv6 = have_addr && !mx6_addr_is_ipv4(&addr);
 		c->over_limit = 1;
-		log_refusal(c->failed_ipv6, cfg->max_sessions);
+		count_refusal(c->failed_ipv6, cfg->max_sessions);
 		mx6_config_unref(&cfg);
 		return c->failed_ipv6 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 	}
@@ -388,6 +399,8 @@ static sfsistat cb_close(SMFICTX *ctx)
 	if (c != NULL) {
 		if (c->counted)
 			atomic_fetch_sub(&active_sessions, 1);
+		if (atomic_load(&refused_ipv6) > 0 || atomic_load(&skipped_other) > 0)
+			report_refusals();
 		mx6_session_free(&c->session);
 		free(c);
 		smfi_setpriv(ctx, NULL);
