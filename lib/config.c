@@ -614,6 +614,55 @@ static int parse_dkim_signatures(struct loader *ld, struct mx6_config *cfg, void
 	return parse_uint_range(ld, field, value, line, 1, MX6_MAX_DKIM_SIGNATURES, "");
 }
 
+/*
+ * A size in bytes from min to max: decimal, optionally followed by k or m
+ * (binary multiples, like Postfix's 64k-style values elsewhere).
+ */
+static int parse_size_range(struct loader *ld, void *field, const char *value,
+			    unsigned line, unsigned long min, unsigned long max)
+{
+	unsigned long v, mult = 1;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mult = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024, end++;
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0 || v > max / mult ||
+	    v * mult < min) {
+		report(ld, line, "'%s' is not a size from %lu to %lu bytes (k and m suffixes "
+				 "allowed)",
+		       value, min, max);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)(v * mult);
+	return 0;
+}
+
+static int parse_header_bytes(struct loader *ld, struct mx6_config *cfg, void *field,
+			      const char *value, unsigned line)
+{
+	(void)cfg;
+	return parse_size_range(ld, field, value, line, 1024, 64UL * 1024 * 1024);
+}
+
+static int parse_session_memory(struct loader *ld, struct mx6_config *cfg, void *field,
+				const char *value, unsigned line)
+{
+	(void)cfg;
+	return parse_size_range(ld, field, value, line, 16 * 1024, 1024UL * 1024 * 1024);
+}
+
+/* Counts of headers, recipients and sessions. */
+static int parse_limit(struct loader *ld, struct mx6_config *cfg, void *field,
+		       const char *value, unsigned line)
+{
+	(void)cfg;
+	return parse_uint_range(ld, field, value, line, 1, 1000000, "");
+}
+
 static int parse_reply(struct loader *ld, struct mx6_config *cfg, void *field,
 		       const char *value, unsigned line)
 {
@@ -718,6 +767,11 @@ static const struct key_def key_table[] = {
 	{"domain_greenlist", parse_domainlist, FIELD(domain_greenlist), NULL, 0},
 	{"iprev", parse_iprev, FIELD(iprev), "report", 0},
 	{"max_dkim_signatures", parse_dkim_signatures, FIELD(max_dkim_signatures), "5", 0},
+	{"max_header_bytes", parse_header_bytes, FIELD(max_header_bytes), "128k", 0},
+	{"max_headers", parse_limit, FIELD(max_headers), "1000", 0},
+	{"max_recipients", parse_limit, FIELD(max_recipients), "1000", 0},
+	{"max_session_memory", parse_session_memory, FIELD(max_session_memory), "1m", 0},
+	{"max_sessions", parse_limit, FIELD(max_sessions), "1000", 0},
 	{"asn_db", parse_asn_db, 0, NULL, 0},
 	{"asn_greenlist", parse_asnlist, 0, NULL, 0},
 	{"dnswl", parse_dnswl, 0, NULL, 1},

@@ -111,6 +111,12 @@ struct mx6_config {
 	struct mx6_domain_source domain_greenlist;
 	enum mx6_iprev_mode iprev;
 	unsigned max_dkim_signatures;
+	/* Bounds on what one session inspects and holds (SPEC 10). */
+	unsigned max_header_bytes;   /* header names and values inspected per message */
+	unsigned max_headers;	     /* header fields inspected per message */
+	unsigned max_recipients;     /* recipients remembered per message */
+	unsigned max_session_memory; /* bytes a session copies and holds (gather.h) */
+	unsigned max_sessions;	     /* concurrent inspected connections (milter) */
 
 	char *asn_db_path;
 	struct mx6_asn_db *asn_db;

@@ -172,22 +172,38 @@ void mx6_gather_reset(struct mx6_gather *g)
 	g->raw_values = raw;
 }
 
-void mx6_gather_rcpt(struct mx6_gather *g, const char *rcpt)
+/* Account for BYTES more held by the message; 0 if max_session_memory forbids. */
+static int charge(const struct mx6_config *cfg, struct mx6_gather *g, size_t bytes)
+{
+	if (g->memory + bytes > cfg->max_session_memory) {
+		g->over_memory = 1;
+		return 0;
+	}
+	g->memory += bytes;
+	return 1;
+}
+
+void mx6_gather_rcpt(const struct mx6_config *cfg, struct mx6_gather *g, const char *rcpt)
 {
 	size_t len;
 
 	/* Kept for every message: addressbooks and outbound learning use them. */
 	g->rcpts_total++;
-	if (g->nrcpts == MX6_GATHER_MAX_RCPTS || rcpt == NULL)
+	if (g->nrcpts >= cfg->max_recipients || rcpt == NULL)
 		return;
 	if (g->nrcpts == g->rcpts_cap) {
 		size_t ncap = g->rcpts_cap ? 2 * g->rcpts_cap : 2;
 		char(*grown)[MX6_ADDRESS_MAX];
 
-		if (ncap > MX6_GATHER_MAX_RCPTS)
-			ncap = MX6_GATHER_MAX_RCPTS;
-		if ((grown = realloc(g->rcpts, ncap * sizeof(*grown))) == NULL)
-			return; /* then this recipient's book is not consulted: no signal */
+		if (ncap > cfg->max_recipients)
+			ncap = cfg->max_recipients;
+		/* Not kept, this recipient's book is not consulted: no signal. */
+		if (!charge(cfg, g, (ncap - g->rcpts_cap) * sizeof(*grown)))
+			return;
+		if ((grown = realloc(g->rcpts, ncap * sizeof(*grown))) == NULL) {
+			g->memory -= (ncap - g->rcpts_cap) * sizeof(*grown);
+			return;
+		}
 		g->rcpts = grown;
 		g->rcpts_cap = ncap;
 	}
@@ -244,12 +260,36 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	}
 }
 
+/*
+ * Count a header field against the bounds; 0 ends inspection for the
+ * message. DKIM's copy of the fields seen so far is freed at once: with a
+ * field unseen it could only mislead.
+ */
+static int inspect_header(const struct mx6_config *cfg, struct mx6_gather *g,
+			  const char *name, const char *value)
+{
+	size_t bytes = strlen(name) + (value != NULL ? strlen(value) : 0);
+
+	if (g->headers < cfg->max_headers && bytes <= cfg->max_header_bytes - g->header_bytes &&
+	    charge(cfg, g, bytes)) {
+		g->headers++;
+		g->header_bytes += bytes;
+		return 1;
+	}
+	g->headers_truncated = 1;
+	mx6_dkim_verify_free(&g->dkim);
+	g->dkim_broken = 1;
+	return 0;
+}
+
 void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		       struct mx6_gather *g, const char *name, const char *value)
 {
 	struct mx6_auth_evidence *a = &ev->auth;
 
-	if (!g->active)
+	if (!g->active || g->headers_truncated)
+		return;
+	if (!inspect_header(cfg, g, name, value))
 		return;
 	if (strcasecmp(name, "From") == 0 && g->from_headers++ == 0) {
 		char addr[MX6_ADDRESS_MAX];
@@ -496,8 +536,11 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 
 	if (!g->active)
 		return;
-	if (g->from_headers != 1)
-		a->from_ok = 0; /* none, or several From headers: no single author */
+	/* None, several or maybe one unseen From header: no single author. */
+	if (g->from_headers != 1 || g->headers_truncated) {
+		a->from_ok = 0;
+		a->from_address[0] = '\0';
+	}
 	a->ndkim = 0;
 	if (g->dkim != NULL && !g->dkim_broken && g->dkim_signatures > 0)
 		a->ndkim = mx6_dkim_verify_eom(g->dkim, a->dkim, MX6_MAX_DKIM_SIGS);

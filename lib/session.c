@@ -63,6 +63,7 @@ struct mx6_session {
 	char authres[MX6_AUTHRES_MAX];
 	char verdict_header[MX6_REASONS_MAX + 512];
 	int failed; /* an internal error hit this message: fail safe at EOM */
+	int bounds_logged; /* the "bound reached" line for this message is out */
 	int learns;		   /* IPv4 client with learn = yes (connection) */
 	char submitter[320];	   /* authenticated local user's address (submission) */
 	struct mx6_gather gather;
@@ -84,6 +85,7 @@ static void reset_message(struct mx6_session *s)
 	s->authres[0] = '\0';
 	s->verdict_header[0] = '\0';
 	s->failed = 0;
+	s->bounds_logged = 0;
 	mx6_gather_reset(&s->gather);
 }
 
@@ -258,6 +260,53 @@ static enum mx6_step failsafe(struct mx6_session *s, enum mx6_step otherwise)
 	return MX6_STEP_TEMPFAIL;
 }
 
+/*
+ * One line per message when a bound stops inspection (SPEC 10), so an
+ * operator can tell "no evidence" from "evidence not looked at".
+ */
+static void log_bounds(struct mx6_session *s)
+{
+	const struct mx6_gather *g = &s->gather;
+	const struct mx6_config *cfg = s->cfg;
+	const char *what;
+
+	if (s->bounds_logged)
+		return;
+	if (g->over_memory)
+		what = "max_session_memory";
+	else if (g->headers_truncated)
+		what = g->headers >= cfg->max_headers ? "max_headers" : "max_header_bytes";
+	else if (g->rcpts_total > cfg->max_recipients)
+		what = "max_recipients";
+	else
+		return;
+	s->bounds_logged = 1;
+	mx6_msg_warn("%s: client=[%s] bound reached: %s (max_headers=%u max_header_bytes=%u "
+		     "max_recipients=%u max_session_memory=%u) headers=%u header_bytes=%zu "
+		     "recipients=%zu memory=%zu; the rest is not inspected",
+		     s->queue_id, s->client_text, what, cfg->max_headers, cfg->max_header_bytes,
+		     cfg->max_recipients, cfg->max_session_memory, g->headers, g->header_bytes,
+		     g->rcpts_total, g->memory);
+}
+
+/*
+ * Evidence that did not fit in max_session_memory is missing: where the
+ * session decides for IPv6 (defensive, mx6), it defers with a 4xx of its
+ * own, whatever the rest says, so such a message is retried over IPv4.
+ */
+static int over_memory(struct mx6_session *s)
+{
+	char err[128];
+
+	if (!s->gather.over_memory || !s->ev.client_ipv6 ||
+	    (s->mode != MX6_MODE_DEFENSIVE && s->mode != MX6_MODE_MX6))
+		return 0;
+	mx6_reply_parse("451 4.3.4 Message too large for mx6-milter to inspect over IPv6; "
+			"please retry over IPv4",
+			&s->reply, err, sizeof(err));
+	return 1;
+}
+
 static void decide(struct mx6_session *s, enum mx6_stage stage)
 {
 	mx6_decide(s->cfg, s->mode, &s->ev, stage, &s->verdict);
@@ -270,7 +319,8 @@ enum mx6_step mx6_session_rcpt(struct mx6_session *s, const char *rcpt)
 	enum mx6_step step;
 
 	s->nrcpt++;
-	mx6_gather_rcpt(&s->gather, rcpt);
+	mx6_gather_rcpt(s->cfg, &s->gather, rcpt);
+	log_bounds(s);
 	if (!s->ev.client_ipv6 || s->mode != MX6_MODE_DEFENSIVE)
 		return MX6_STEP_CONTINUE;
 	decide(s, MX6_STAGE_RCPT);
@@ -315,6 +365,7 @@ enum mx6_step mx6_session_header(struct mx6_session *s, const char *name,
 			s->failed = 1;
 	}
 	mx6_gather_header(s->cfg, &s->ev, &s->gather, name, value);
+	log_bounds(s);
 	return MX6_STEP_CONTINUE;
 }
 
@@ -408,6 +459,15 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 	decide(s, MX6_STAGE_EOM);
 	if (s->verdict.class == MX6_CLASS_NONE)
 		return MX6_STEP_ACCEPT;
+	if (over_memory(s)) {
+		size_t len = strlen(s->verdict.reasons);
+
+		snprintf(s->verdict.reasons + len, sizeof(s->verdict.reasons) - len,
+			 "%smax_session_memory", len > 0 ? "," : "");
+		s->action = MX6_ACTION_DEFER;
+		log_decision(s);
+		return MX6_STEP_TEMPFAIL;
+	}
 	switch (s->action) {
 	case MX6_ACTION_ACCEPT:
 	case MX6_ACTION_REPORT:

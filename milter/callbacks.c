@@ -22,15 +22,25 @@
  *
  *	If anything fails inside a callback, IPv6 mail is deferred and
  *	anything else accepted (SPEC 10).
+ *
+ *	max_sessions bounds the connections inspected at once (an atomic
+ *	count of connections holding a session). Beyond it a connection gets
+ *	no session: an IPv6 client is deferred at MAIL (451 4.3.2), anything
+ *	else is accepted at connect without inspection (not even forged
+ *	headers are removed). This is logged at most once a second, with the
+ *	number of connections deferred and accepted since the last such line
+ *	(at a refusal, or at a close while refusals are unreported).
  */
 #include "autoconf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "callbacks.h"
 #include "log.h"
@@ -40,7 +50,15 @@ struct conn {
 	struct mx6_session *session;
 	unsigned long protocol; /* SMFIP_* flags in force */
 	int failed_ipv6;	/* no session could be made for an IPv6 client */
+	int over_limit;		/* refused a session by max_sessions */
+	int counted;		/* counts in active_sessions */
 };
+
+/* Connections holding a session, and max_sessions refusals not yet logged. */
+static atomic_uint active_sessions;
+static atomic_ulong refused_ipv6, skipped_other;
+static atomic_llong last_refusal_log;
+static atomic_uint refusal_limit; /* max_sessions at the last refusal */
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mx6_config *current_config;
@@ -131,9 +149,54 @@ static sfsistat to_smfis(SMFICTX *ctx, struct conn *c, enum mx6_step step)
 }
 
 /* No session: defer IPv6 (at a step that can reply), accept the rest. */
-static sfsistat no_session(struct conn *c)
+static sfsistat no_session(SMFICTX *ctx, struct conn *c)
 {
-	return c != NULL && c->failed_ipv6 ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
+	if (c == NULL || !c->failed_ipv6)
+		return SMFIS_ACCEPT;
+	if (c->over_limit &&
+	    smfi_setreply(ctx, "451", "4.3.2",
+			  "Too many connections to mx6-milter; please retry over IPv4") !=
+		    MI_SUCCESS)
+		mx6_msg_warn("could not set the SMTP reply 451 4.3.2; the MTA sends its default");
+	return SMFIS_TEMPFAIL;
+}
+
+/*
+ * Take a place among max_sessions; 0 if none is free. Counted first and
+ * taken back on refusal, so concurrent connects can never overshoot.
+ */
+static int take_session_slot(struct conn *c, unsigned max_sessions)
+{
+	if (atomic_fetch_add(&active_sessions, 1) >= max_sessions) {
+		atomic_fetch_sub(&active_sessions, 1);
+		return 0;
+	}
+	c->counted = 1;
+	return 1;
+}
+
+/*
+ * At most one line a second, counting every refusal since the last line.
+ * Called at each refusal and, while refusals are unreported, whenever a
+ * connection closes, so the last ones of a burst are reported too.
+ */
+static void report_refusals(void)
+{
+	long long now = (long long)time(NULL), last = atomic_load(&last_refusal_log);
+
+	if (now <= last || !atomic_compare_exchange_strong(&last_refusal_log, &last, now))
+		return;
+	mx6_msg_warn("max_sessions=%u reached: ipv6_deferred=%lu other_accepted_uninspected=%lu "
+		     "since the last report",
+		     atomic_load(&refusal_limit), atomic_exchange(&refused_ipv6, 0),
+		     atomic_exchange(&skipped_other, 0));
+}
+
+static void count_refusal(int ipv6, unsigned max_sessions)
+{
+	atomic_store(&refusal_limit, max_sessions);
+	atomic_fetch_add(ipv6 ? &refused_ipv6 : &skipped_other, 1);
+	report_refusals();
 }
 
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -184,8 +247,15 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	}
 	if (c == NULL) /* negotiation fell back to all options: connect can reply */
 		return have_addr && !mx6_addr_is_ipv4(&addr) ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
-	if ((cfg = mx6_milter_get_config()) == NULL ||
-	    (c->session = mx6_session_new(cfg)) == NULL) {
+	if ((cfg = mx6_milter_get_config()) != NULL &&
+	    !take_session_slot(c, cfg->max_sessions)) {
+		c->failed_ipv6 = have_addr && !mx6_addr_is_ipv4(&addr);
+		c->over_limit = 1;
+		count_refusal(c->failed_ipv6, cfg->max_sessions);
+		mx6_config_unref(&cfg);
+		return c->failed_ipv6 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+	}
+	if (cfg == NULL || (c->session = mx6_session_new(cfg)) == NULL) {
 		c->failed_ipv6 = have_addr && !mx6_addr_is_ipv4(&addr);
 		mx6_msg_error("cannot create a session: out of memory");
 		mx6_config_unref(&cfg);
@@ -220,7 +290,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c == NULL || c->session == NULL)
-		return no_session(c);
+		return no_session(ctx, c);
 	mx6_session_set_queue_id(c->session, macro(ctx, "i"));
 	return to_smfis(ctx, c,
 			mx6_session_mail(c->session, argv[0], macro(ctx, "{auth_authen}")));
@@ -231,7 +301,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c == NULL || c->session == NULL)
-		return no_session(c);
+		return no_session(ctx, c);
 	mx6_session_set_queue_id(c->session, macro(ctx, "i"));
 	return to_smfis(ctx, c, mx6_session_rcpt(c->session, argv[0]));
 }
@@ -294,7 +364,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	int ok = 1;
 
 	if (c == NULL || c->session == NULL)
-		return no_session(c);
+		return no_session(ctx, c);
 	mx6_session_set_queue_id(c->session, macro(ctx, "i"));
 	step = mx6_session_eom(c->session, &a);
 	for (i = 0; i < a.ndelete; i++)
@@ -327,6 +397,10 @@ static sfsistat cb_close(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c != NULL) {
+		if (c->counted)
+			atomic_fetch_sub(&active_sessions, 1);
+		if (atomic_load(&refused_ipv6) > 0 || atomic_load(&skipped_other) > 0)
+			report_refusals();
 		mx6_session_free(&c->session);
 		free(c);
 		smfi_setpriv(ctx, NULL);

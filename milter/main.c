@@ -141,7 +141,7 @@ static int drop_privileges(const struct passwd *pw)
 			      strerror(errno));
 		return -1;
 	}
-	if (setuid(0) == 0) {
+	if (setuid(0) == 0 || (pw->pw_gid != 0 && setgid(0) == 0)) {
 		mx6_msg_error("privileges were not dropped: still able to become root");
 		return -1;
 	}
@@ -167,6 +167,115 @@ static void make_socket_dir(const char *path, const struct passwd *pw)
 	} else if (errno != EEXIST) {
 		mx6_msg_warn("cannot create socket directory %s: %s", dir, strerror(errno));
 	}
+}
+
+/*
+ * Give the file or directory NAME (relative to DIRFD) to the run user with
+ * MODE. Opened without following a symbolic link, and only a directory or
+ * a regular file with one link is touched: the directory may already
+ * belong to the run user, who must not be able to make root chown
+ * something else through it. Returns 0, or -1 with errno (ENOENT: absent).
+ */
+static int give_to_user(int dirfd, const char *name, int is_dir, mode_t mode,
+			const struct passwd *pw)
+{
+	struct stat st;
+	int fd, rc = -1;
+
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (is_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if (is_dir ? !S_ISDIR(st.st_mode) : (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+		errno = EPERM;
+		goto out;
+	}
+	if ((st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid) &&
+	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+		goto out;
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The LMDB state store is opened after the privilege drop, by the run user
+ * (it must be able to write both of its files). As root, beforehand: create
+ * the store's directory (mode 0750) and, if missing, its parent, and give
+ * the directory and its two files (mode 0600) to the run user, whoever
+ * made them (an earlier run with user = root, a restored backup). A
+ * relative path or a Redis store is left alone.
+ */
+static int prepare_state(const struct mx6_config *cfg, const struct passwd *pw)
+{
+	static const char *const files[] = {"data.mdb", "lock.mdb"};
+	char dir[PATH_MAX], *slash;
+	const char *path;
+	size_t i;
+	int dirfd;
+
+	if (getuid() != 0 || !cfg->learn ||
+	    strncmp(cfg->state_url, "lmdb:", 5) != 0)
+		return 0;
+	path = cfg->state_url + 5;
+	if (strlen(path) >= sizeof(dir) || path[0] != '/') {
+		mx6_msg_warn("state %s: not an absolute path; its owner is left alone",
+			     cfg->state_url);
+		return 0;
+	}
+	strcpy(dir, path);
+	while ((slash = strrchr(dir, '/')) != NULL && slash[1] == '\0' && slash != dir)
+		*slash = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	if (slash != dir && mkdir(dir, 0750) == 0) {
+		if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+			mx6_msg_warn("cannot chown %s: %s", dir, strerror(errno));
+		mx6_msg_info("created state directory %s", dir);
+	}
+	if ((dirfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		mx6_msg_error("state %s: cannot open %s: %s", cfg->state_url, dir,
+			      strerror(errno));
+		return -1;
+	}
+	if (mkdirat(dirfd, slash + 1, 0750) < 0 && errno != EEXIST) {
+		mx6_msg_error("state %s: cannot create it: %s", cfg->state_url, strerror(errno));
+		close(dirfd);
+		return -1;
+	}
+	if (give_to_user(dirfd, slash + 1, 1, 0750, pw) < 0) {
+		mx6_msg_error("state %s: cannot give it to %s: %s", cfg->state_url,
+			      pw->pw_name, strerror(errno));
+		close(dirfd);
+		return -1;
+	}
+	close(dirfd);
+	if ((dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		mx6_msg_error("state %s: %s", cfg->state_url, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (give_to_user(dirfd, files[i], 0, 0600, pw) < 0 && errno != ENOENT) {
+			mx6_msg_error("state %s: cannot give %s to %s: %s", cfg->state_url,
+				      files[i], pw->pw_name, strerror(errno));
+			close(dirfd);
+			return -1;
+		}
+	close(dirfd);
+	return 0;
 }
 
 static int open_socket(const char *spec, unsigned mode, const struct passwd *pw)
@@ -308,6 +417,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* Whatever the daemon creates is at most 0640/0750 (the socket: socket_mode). */
+	umask(027);
 
 	/*
 	 * First a validating load only: the resolver's threads would not
@@ -356,7 +467,8 @@ int main(int argc, char **argv)
 		mx6_msg_error("smfi_register failed");
 		return 1;
 	}
-	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || drop_privileges(&pw) < 0)
+	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || prepare_state(cfg, &pw) < 0 ||
+	    drop_privileges(&pw) < 0)
 		return 1;
 	mx6_config_unref(&cfg);
 	if ((cfg = mx6_config_load(config_path, report_log, NULL)) == NULL) {
