@@ -89,9 +89,12 @@ def main():
         txt(d, "v=spf1 ?all")  # neutral: only DKIM can authenticate
     deny("_domainkey.dkto.test")  # the DKIM key
     # iprev (PTR) of 2001:db8::99 and the DNSWL name of 2001:db8::98
+    # (and of 192.0.2.99 / 192.0.2.98, whose mail must not wait for them)
     deny(rev("2001:db8::99", ".ip6.arpa") + ".ip6.arpa")
+    deny(rev("192.0.2.99", ".in-addr.arpa") + ".in-addr.arpa")
     zone("wl.test")
     deny(rev("2001:db8::98", ".ip6.arpa") + ".wl.test")
+    deny(rev("192.0.2.98", ".in-addr.arpa") + ".wl.test")
 
     # ---- SERVFAIL and REFUSED (tests/dns/server.sh's built-in zones)
     zone("incsf.test")
