@@ -41,7 +41,9 @@
  *	  temperror  key lookup timed out or SERVFAIL (or an unusable
  *	             answer): a later attempt may succeed
  *	  permerror  no key record (NXDOMAIN, no TXT), malformed or unusable
- *	             key record, several key records, t=s violated;
+ *	             key record, a key record set too large for libopendkim's
+ *	             answer buffer (a 16 KB p=: asking again will not make it
+ *	             fit), several key records, t=s violated;
  *	             malformed signature (tag-list syntax, which includes a
  *	             missing required tag; empty tags, b=/bh= not base64, h=
  *	             without From, i= not under d=, x= before t=, invalid
@@ -121,6 +123,8 @@ enum sig_local {
 	LOCAL_BASE64,  /* b= or bh= is not base64 */
 };
 
+#define MAX_OVERSIZE 4 /* key names remembered per message as too large */
+
 struct mx6_dkim_verify {
 	struct mx6_dkim *dkim;
 	DKIM *handle;
@@ -136,7 +140,13 @@ struct mx6_dkim_verify {
 	unsigned char *buf;		  /* scratch: header line, converted body chunk */
 	size_t bufsize;
 	int raw_values;			  /* values keep their leading white space */
+	unsigned noversize;		  /* key names whose records did not fit */
+	char oversize[MAX_OVERSIZE][DNS_NAME_MAX + 1];
 };
+
+/* The message whose dkim_eoh() or dkim_eom() runs on this thread: the key
+ * callbacks only get the library-wide service pointer, not the message. */
+static __thread struct mx6_dkim_verify *eom_verify;
 
 /* ---------------------------------------------------------- key lookups */
 
@@ -155,10 +165,10 @@ static void put16(unsigned char *p, unsigned v)
 /*
  * A DNS answer for QNAME/TYPE with rcode and the records of r (if any) in
  * buf; returns its length, or 0 if not even the header and question fit.
- * Records that do not fit are left out.
+ * Records that do not fit are left out and counted in *dropped_r.
  */
 static size_t build_answer(unsigned char *buf, size_t buflen, const char *qname, int type,
-			   int rcode, const struct mx6_dns_result *r)
+			   int rcode, const struct mx6_dns_result *r, size_t *dropped_r)
 {
 	unsigned char wire[256];
 	int wlen = mx6_dns_name_to_wire(qname, wire, sizeof(wire));
@@ -191,10 +201,38 @@ static size_t build_answer(unsigned char *buf, size_t buflen, const char *qname,
 		len += 12 + rdlen;
 		n++;
 	}
+	if (r != NULL)
+		*dropped_r = r->count - n;
 	if (r != NULL && r->count > 0 && n == 0)
 		return 0;
 	put16(buf + 6, (unsigned)n);
 	return len;
+}
+
+/* Remember NAME's key records as too large for the message being verified. */
+static void note_oversize(const char *name)
+{
+	struct mx6_dkim_verify *v = eom_verify;
+
+	if (v != NULL && v->noversize < MAX_OVERSIZE)
+		snprintf(v->oversize[v->noversize++], sizeof(v->oversize[0]), "%s", name);
+}
+
+/* SIG's key records were too large (see note_oversize()). */
+static int key_oversize(const struct mx6_dkim_verify *v, DKIM_SIGINFO *sig)
+{
+	const char *d = (const char *)dkim_sig_getdomain(sig);
+	const char *s = (const char *)dkim_sig_getselector(sig);
+	char name[DNS_NAME_MAX + 1];
+	unsigned i;
+
+	if (d == NULL || s == NULL)
+		return 0;
+	snprintf(name, sizeof(name), "%s._domainkey.%s", s, d);
+	for (i = 0; i < v->noversize; i++)
+		if (strcasecmp(v->oversize[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 static int key_query_start(void *service, int type, unsigned char *query,
@@ -204,6 +242,7 @@ static int key_query_start(void *service, int type, unsigned char *query,
 	struct key_query *q = calloc(1, sizeof(*q));
 	struct mx6_dns_result r;
 	const char *name = (const char *)query;
+	size_t dropped = 0;
 
 	if (q == NULL)
 		return -1;
@@ -211,15 +250,21 @@ static int key_query_start(void *service, int type, unsigned char *query,
 	q->dnssec = DKIM_DNSSEC_UNKNOWN;
 	switch (mx6_dns_lookup(dkim->dns, name, type, &r)) {
 	case MX6_DNS_OK:
-		q->len = build_answer(buf, buflen, name, type, 0, &r);
+		q->len = build_answer(buf, buflen, name, type, 0, &r, &dropped);
 		if (r.secure)
 			q->dnssec = DKIM_DNSSEC_SECURE;
+		if (dropped > 0) {
+			/* Not a DNS failure: it would never fit. Answer "query
+			 * failed" and let verdict() make it a permerror. */
+			q->len = 0;
+			note_oversize(name);
+		}
 		break;
 	case MX6_DNS_NODATA:
-		q->len = build_answer(buf, buflen, name, type, 0, NULL);
+		q->len = build_answer(buf, buflen, name, type, 0, NULL, &dropped);
 		break;
 	case MX6_DNS_NXDOMAIN:
-		q->len = build_answer(buf, buflen, name, type, 3, NULL);
+		q->len = build_answer(buf, buflen, name, type, 3, NULL, &dropped);
 		break;
 	case MX6_DNS_TEMPFAIL:
 		q->len = 0;
@@ -555,6 +600,8 @@ int mx6_dkim_verify_header(struct mx6_dkim_verify *v, const char *name, const ch
 
 int mx6_dkim_verify_eoh(struct mx6_dkim_verify *v)
 {
+	DKIM_STAT status;
+
 	if (v->state != STATE_HEADERS)
 		return v->state == STATE_FAILED ? -1 : fail(v);
 	if (v->nsigs == 0) {
@@ -562,7 +609,11 @@ int mx6_dkim_verify_eoh(struct mx6_dkim_verify *v)
 		v->state = STATE_UNSIGNED;
 		return 0;
 	}
-	switch (dkim_eoh(v->handle)) {
+	/* libopendkim fetches the keys here (and in dkim_eom() if not yet). */
+	eom_verify = v;
+	status = dkim_eoh(v->handle);
+	eom_verify = NULL;
+	switch (status) {
 	case DKIM_STAT_OK:
 	case DKIM_STAT_NOSIG: /* every signature set aside: still reported */
 		v->state = STATE_BODY;
@@ -658,6 +709,10 @@ static enum mx6_auth verdict(const struct mx6_dkim_verify *v, int index,
 	case DKIM_SIGERROR_MBSFAILED:
 		return MX6_AUTH_POLICY;
 	case DKIM_SIGERROR_KEYFAIL:
+		if (key_oversize(v, sig)) {
+			*reason_r = "key record too large";
+			return MX6_AUTH_PERMERROR;
+		}
 		return MX6_AUTH_TEMPERROR;
 	case DKIM_SIGERROR_VERSION:
 	case DKIM_SIGERROR_INVALID_A:
@@ -713,7 +768,9 @@ size_t mx6_dkim_verify_eom(struct mx6_dkim_verify *v, struct mx6_dkim_sig *sigs,
 	 * flags and error say more, and a library error leaves them short
 	 * of "pass".
 	 */
+	eom_verify = v;
 	(void)dkim_eom(v->handle, NULL);
+	eom_verify = NULL;
 	if (dkim_getsiglist(v->handle, &list, &nlist) != DKIM_STAT_OK || list == NULL)
 		return 0;
 	for (i = 0; i < nlist && n < max && (unsigned)i < v->dkim->max_signatures; i++) {

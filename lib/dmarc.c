@@ -80,16 +80,12 @@ static int parse_policy(const char *v, enum mx6_dmarc_policy *p)
 	return 0;
 }
 
-int mx6_dmarc_parse(const char *txt, struct mx6_dmarc_record *rec)
+/* mx6_dmarc_parse() on BUF, a copy of the record it may cut up. */
+static int parse_copy(char *buf, struct mx6_dmarc_record *rec)
 {
-	char buf[1024], *tag, *save = NULL;
+	char *tag, *save = NULL;
 	int first = 1, have_p = 0, p_invalid = 0, have_rua = 0;
 
-	memset(rec, 0, sizeof(*rec));
-	rec->pct = 100;
-	if (strlen(txt) >= sizeof(buf))
-		return -1;
-	strcpy(buf, txt);
 	for (tag = strtok_r(buf, ";", &save); tag != NULL; tag = strtok_r(NULL, ";", &save)) {
 		char *eq = strchr(tag, '='), *name, *value;
 
@@ -139,6 +135,22 @@ int mx6_dmarc_parse(const char *txt, struct mx6_dmarc_record *rec)
 	return 0;
 }
 
+int mx6_dmarc_parse(const char *txt, struct mx6_dmarc_record *rec)
+{
+	char *buf;
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->pct = 100;
+	/* Any length (RFC 7489 sets none): a long rua= list must not hide the
+	 * p= after it. */
+	if ((buf = strdup(txt)) == NULL)
+		return -1;
+	rc = parse_copy(buf, rec);
+	free(buf);
+	return rc;
+}
+
 enum lookup {
 	FOUND,
 	NONE,
@@ -150,7 +162,7 @@ static enum lookup lookup_one(struct mx6_dns *dns, const char *domain,
 			      struct mx6_dmarc_record *rec)
 {
 	struct mx6_dns_result r;
-	char name[300], txt[1024];
+	char name[300], *txt;
 	unsigned i, found = 0;
 
 	snprintf(name, sizeof(name), "_dmarc.%s", domain);
@@ -166,10 +178,14 @@ static enum lookup lookup_one(struct mx6_dns *dns, const char *domain,
 	for (i = 0; i < r.count; i++) {
 		struct mx6_dmarc_record candidate;
 
-		if (mx6_dns_txt_join(r.rr[i], r.rrlen[i], txt, sizeof(txt)) < 0)
-			continue;
-		if (mx6_dmarc_parse(txt, &candidate) == 0 && found++ == 0)
+		if ((txt = malloc((size_t)r.rrlen[i] + 1)) == NULL) {
+			mx6_dns_result_free(&r);
+			return TEMPORARY; /* out of memory: try again later */
+		}
+		if (mx6_dns_txt_join(r.rr[i], r.rrlen[i], txt, (size_t)r.rrlen[i] + 1) >= 0 &&
+		    mx6_dmarc_parse(txt, &candidate) == 0 && found++ == 0)
 			*rec = candidate;
+		free(txt);
 	}
 	mx6_dns_result_free(&r);
 	return found == 1 ? FOUND : found == 0 ? NONE : SEVERAL;

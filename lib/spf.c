@@ -68,6 +68,11 @@
  *	  with control characters gives "none", a HELO name with them is not
  *	  used for %{h}.
  *
+ *	- Record size. libspf2 drops, without an error, the terms of a
+ *	  record that do not fit its compiled buffers (about 512 bytes of
+ *	  mechanisms, as many of modifiers). A record that lost terms is a
+ *	  permerror rather than the evaluation of a part of it.
+ *
  *	- Explanations are never looked up (the get_exp hook answers a fixed
  *	  text): mx6_spf_check() does not return one, and the lookup would
  *	  cost a DNS query per failing check.
@@ -1003,6 +1008,39 @@ static void compile_problem(struct check *c, SPF_response_t *scratch, const char
 	problem(c, "SPF record of %s does not compile", domain);
 }
 
+/*
+ * libspf2 compiles a record into fixed-size buffers and silently drops the
+ * mechanisms and modifiers that do not fit (about 512 bytes of each, e.g.
+ * 64 ip4 terms or 22 long a: terms), then evaluates what is left: a long
+ * record's "-all" or its last ip6: would simply be gone, neutral instead
+ * of fail or pass. Count the terms of the text it was given (TEXT as
+ * rewritten: "v=spf1" first, single spaces possible anywhere; libspf2
+ * keeps redirect= with the mechanisms) and compare.
+ */
+static int compiled_whole(const SPF_record_t *record, const char *text)
+{
+	size_t nmech = 0, nmod = 0, n, i;
+	const char *p = text + strcspn(text, " ");
+
+	while (*p != '\0') {
+		if ((n = strcspn(p, " ")) == 0) {
+			p++;
+			continue;
+		}
+		for (i = 0; i < n && (isalnum((unsigned char)p[i]) || p[i] == '-' ||
+				      p[i] == '_' || p[i] == '.');
+		     i++)
+			;
+		if (i < n && p[i] == '=' && i > 0 && isalpha((unsigned char)p[0]) &&
+		    !(i == 8 && strncasecmp(p, "redirect", 8) == 0))
+			nmod++;
+		else
+			nmech++;
+		p += n;
+	}
+	return record->num_mech == nmech && record->num_mod == nmod;
+}
+
 static enum fetch compile_record(struct check *c, const char *domain, const char *text,
 				 SPF_record_t **record_r)
 {
@@ -1034,6 +1072,14 @@ static enum fetch compile_record(struct check *c, const char *domain, const char
 		return FETCH_TEMP;
 	}
 	err = SPF_record_compile(&c->server, scratch, record_r, rewritten);
+	if (err == SPF_E_SUCCESS && !compiled_whole(*record_r, rewritten)) {
+		SPF_response_free(scratch);
+		free(rewritten);
+		SPF_record_free(*record_r);
+		*record_r = NULL;
+		problem(c, "SPF record of %s has more terms than libspf2 can hold", domain);
+		return FETCH_PERM;
+	}
 	free(rewritten);
 	if (err != SPF_E_SUCCESS) {
 		compile_problem(c, scratch, domain);

@@ -229,6 +229,40 @@ START_TEST(temporary_dns_failure_is_temperror)
 }
 END_TEST
 
+/*
+ * A key record of 16 KB does not fit libopendkim's 8 KB answer buffer,
+ * now or later: a permanent error, not a DNS failure to retry (which
+ * over IPv6 would defer the sender's mail for ever).
+ */
+START_TEST(key_record_too_large_is_permerror)
+{
+	struct mx6_dns *dns = zone(0);
+	struct mx6_dkim_sig sig;
+	size_t len = 16 * 1024, off, n, out = 0;
+	char *txt = malloc(len + 1);
+	unsigned char *rdata = malloc(len + len / 255 + 2);
+
+	ck_assert_ptr_nonnull(txt);
+	ck_assert_ptr_nonnull(rdata);
+	memset(txt, 'A', len);
+	memcpy(txt, "v=DKIM1; k=rsa; p=", 18);
+	txt[len] = '\0';
+	for (off = 0; off < len; off += n) {
+		n = len - off > 255 ? 255 : len - off;
+		rdata[out++] = (unsigned char)n;
+		memcpy(rdata + out, txt + off, n);
+		out += n;
+	}
+	ck_assert_int_eq(mx6_dns_static_add(dns, KEY_NAME, MX6_RR_TXT, rdata, out), 0);
+	sig = verify_one(dns);
+	ck_assert_int_eq(sig.result, MX6_AUTH_PERMERROR);
+	ck_assert_str_eq(sig.reason, "key record too large");
+	free(txt);
+	free(rdata);
+	mx6_dns_free(&dns);
+}
+END_TEST
+
 START_TEST(unsigned_message_has_no_entries)
 {
 	struct mx6_dns *dns = zone(1);
@@ -441,6 +475,7 @@ static Suite *dkim_suite(void)
 	tcase_add_test(tc, missing_key_is_permerror);
 	tcase_add_test(tc, key_name_without_txt_is_permerror);
 	tcase_add_test(tc, temporary_dns_failure_is_temperror);
+	tcase_add_test(tc, key_record_too_large_is_permerror);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("feeding");

@@ -49,7 +49,7 @@ static void add(struct mx6_dns *dns, const char *name, int type, const void *rda
 /* A TXT record of one string (split into 255-byte character-strings). */
 static void txt(struct mx6_dns *dns, const char *name, const char *text)
 {
-	unsigned char rdata[1024];
+	unsigned char rdata[4096];
 	size_t len = strlen(text), n = 0, off = 0;
 
 	do {
@@ -740,6 +740,42 @@ START_TEST(null_mx_matches_nothing)
 END_TEST
 
 /*
+ * libspf2 silently drops the terms that do not fit its compiled buffers
+ * (about 64 ip4: terms): a long record's "-all" would vanish and the
+ * check answer neutral. Such a record is a permerror; one that fits is
+ * evaluated whole.
+ */
+static void long_record(char *buf, size_t size, unsigned nterms, const char *last)
+{
+	unsigned i;
+
+	snprintf(buf, size, "v=spf1");
+	for (i = 0; i < nterms; i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), " ip4:10.0.%u.%u", i / 256,
+			 i % 256);
+	snprintf(buf + strlen(buf), size - strlen(buf), " %s -all", last);
+}
+
+START_TEST(record_too_long_for_libspf2_is_permerror)
+{
+	struct mx6_dns *dns = zone();
+	char text[2048];
+
+	long_record(text, sizeof(text), 40, "ip4:192.0.2.1");
+	txt(dns, "fits.example.org", text);
+	long_record(text, sizeof(text), 100, "ip4:192.0.2.1");
+	txt(dns, "long.example.org", text);
+	ck_assert_str_eq(check(dns, "192.0.2.1", "user@fits.example.org"), "pass");
+	ck_assert_str_eq(check(dns, "198.51.100.1", "user@fits.example.org"), "fail");
+	ck_assert_str_eq(check(dns, "192.0.2.1", "user@long.example.org"), "permerror");
+	ck_assert_problem("more terms than libspf2 can hold");
+	ck_assert_str_eq(check(dns, "198.51.100.1", "user@long.example.org"), "permerror");
+	ck_assert_str_eq(check(dns, "10.0.0.1", "user@long.example.org"), "permerror");
+	mx6_dns_free(&dns);
+}
+END_TEST
+
+/*
  * Concurrency
  */
 
@@ -874,6 +910,7 @@ static Suite *spf_suite(void)
 	tcase_add_test(tc, ptr_dns_errors_do_not_match);
 	tcase_add_test(tc, mx_with_more_than_ten_hosts_is_permerror);
 	tcase_add_test(tc, null_mx_matches_nothing);
+	tcase_add_test(tc, record_too_long_for_libspf2_is_permerror);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");
