@@ -18,7 +18,8 @@ MILTER_TESTS = \
 	tests/milter/reputation.sh \
 	tests/milter/reload-load.sh \
 	tests/milter/learning.sh \
-	tests/milter/learning-shared.sh
+	tests/milter/learning-shared.sh \
+	tests/milter/metrics.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)
