@@ -304,7 +304,7 @@ void mx6_metrics_rdap_query(int cached, int ok, double seconds)
 	if (cached)
 		add(&m.rdap_cache_hits, 1);
 	else
-		observe_ns(&m.rdap_seconds, seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
+		observe_ns(&m.rdap_seconds, seconds > 0 ? (uint64_t)(seconds * 1e9 + 0.5) : 0);
 }
 
 void mx6_metrics_store_error(void)

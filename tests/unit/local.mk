@@ -114,3 +114,11 @@ endif
 tests_unit_check_store_SOURCES = tests/unit/check_store.c $(UNIT_COMMON)
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_store_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_metrics
+endif
+
+tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c $(UNIT_COMMON)
+tests_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_metrics_LDADD = $(UNIT_LDADD)
