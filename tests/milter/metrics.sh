@@ -40,7 +40,7 @@ want() {
 }
 
 scrape() {
-	_st=$(t_http GET "http://127.0.0.1:$PORT/metrics" "$T_DIR/scrape")
+	_st=$(t_http GET "http://$HOSTPORT/metrics" "$T_DIR/scrape")
 	if [ "$_st" = 200 ]; then t_ok "GET /metrics: 200 ($1)"; else t_notok "GET /metrics: 200 ($1) (got $_st)"; fi
 }
 
@@ -62,34 +62,42 @@ listener = mta-mx6 mx6
 listener = mta-report report
 ip_whitelist = wl.txt
 ip_greenlist = gl.txt
-metrics_listen = 127.0.0.1:$PORT
+metrics_listen = $HOSTPORT
 EOF
 	} >"$T_DIR/milter.conf"
 }
 
+# start_daemon FAMILY: start on a free port of 127.0.0.1 (4) or [::1] (6).
 # A free port cannot be asked of the daemon (no port 0): take one the
 # kernel just handed out and retry if someone else grabbed it meanwhile.
-started=
-for attempt in 1 2 3 4 5; do
-	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	write_conf
-	rm -f "$T_SOCK"
-	"$MX6_MILTER" -f -c "$T_DIR/milter.conf" -p "unix:$T_SOCK" >>"$T_LOG" 2>&1 </dev/null &
-	T_PID=$!
-	_i=0
-	while [ $_i -lt 100 ] && [ ! -S "$T_SOCK" ] && t_alive "$T_PID"; do
-		sleep 0.1
-		_i=$((_i + 1))
+start_daemon() {
+	for _attempt in 1 2 3 4 5; do
+		if [ "$1" = 6 ]; then
+			PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])')
+			HOSTPORT="[::1]:$PORT"
+		else
+			PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+			HOSTPORT="127.0.0.1:$PORT"
+		fi
+		write_conf
+		rm -f "$T_SOCK"
+		t_log_mark
+		"$MX6_MILTER" -f -c "$T_DIR/milter.conf" -p "unix:$T_SOCK" >>"$T_LOG" 2>&1 </dev/null &
+		T_PID=$!
+		_i=0
+		while [ $_i -lt 100 ] && [ ! -S "$T_SOCK" ] && t_alive "$T_PID"; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		[ -S "$T_SOCK" ] && return 0
+		t_stop_quiet
+		tail -n +"$((T_LOG_MARK + 1))" "$T_LOG" | grep -q 'Address already in use' || return 1
+		t_say "port $PORT taken meanwhile (attempt $_attempt), trying another"
 	done
-	if [ -S "$T_SOCK" ]; then
-		started=1
-		break
-	fi
-	t_stop_quiet
-	grep -q 'Address already in use' "$T_LOG" || break
-	t_say "port $PORT taken meanwhile (attempt $attempt), trying another"
-done
-if [ -z "$started" ]; then
+	return 1
+}
+
+if ! start_daemon 4; then
 	t_notok "mx6-milter started with metrics_listen"
 	t_done
 fi
@@ -225,6 +233,22 @@ t_stop
 t_check "daemon exited 0 (status $T_STATUS)" [ "$T_STATUS" = 0 ]
 st=$(t_http GET "http://127.0.0.1:$PORT/metrics" "$T_DIR/other")
 t_check "nothing answers on port $PORT any more (got $st)" [ "$st" = 000 ]
+
+t_section "an IPv6 listen address"
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	if start_daemon 6; then
+		t_ok "mx6-milter started with metrics_listen = $HOSTPORT"
+		t_msg -n mta-v6 -q QV6 2001:db8::77 | t_session v6-listen >/dev/null
+		scrape "on $HOSTPORT"
+		want 'mx6_messages_total{listener="mta-v6",class="trusted",action="accept"}' 1
+		t_check "promtool check metrics accepts it" promtool check metrics <"$T_DIR/scrape"
+		t_stop
+	else
+		t_notok "mx6-milter started with metrics_listen on [::1]"
+	fi
+else
+	t_say "no IPv6 loopback (::1) here: the [::1] listen address is not tried"
+fi
 
 t_section "a bad metrics_listen is a configuration error"
 for bad in 'localhost:9706' '127.0.0.1' '[::1]9706' '127.0.0.1:0' '127.0.0.1:70000' '2001:db8::1:9706'; do
