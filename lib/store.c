@@ -135,8 +135,7 @@ static int checked(struct mx6_store *store, int status)
 	if (status < 0) {
 		mx6_metrics_store_error();
 		note_failure(store);
-	}
-	else
+	} else
 		note_success(store);
 	return status;
 }
