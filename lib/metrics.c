@@ -369,20 +369,31 @@ static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char 
 		o->len += (size_t)n;
 }
 
+/* LEN bytes of S, as they are. */
+static void put_bytes(struct out *o, const char *s, size_t len)
+{
+	if (o->len < o->size) {
+		size_t room = o->size - o->len - 1, n = len < room ? len : room;
+
+		memcpy(o->buf + o->len, s, n);
+		o->buf[o->len + n] = '\0';
+	}
+	o->len += len;
+}
+
 /* A label value with \, " and newline escaped (exposition format 0.0.4). */
 static void put_label_value(struct out *o, const char *v)
 {
-	const char *p;
+	size_t run;
 
-	for (p = v; *p != '\0'; p++) {
-		if (*p == '\\')
-			put(o, "\\\\");
-		else if (*p == '"')
-			put(o, "\\\"");
-		else if (*p == '\n')
-			put(o, "\\n");
-		else
-			put(o, "%c", *p);
+	while (*v != '\0') {
+		run = strcspn(v, "\\\"\n");
+		put_bytes(o, v, run);
+		v += run;
+		if (*v == '\0')
+			break;
+		put_bytes(o, *v == '\n' ? "\\n" : *v == '"' ? "\\\"" : "\\\\", 2);
+		v++;
 	}
 }
 
