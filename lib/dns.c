@@ -442,7 +442,7 @@ static int valid_query_name(const char *name)
 }
 
 static enum mx6_dns_status lookup(struct mx6_dns *dns, const char *name, int rrtype,
-				   struct mx6_dns_result *result_r)
+				  struct mx6_dns_result *result_r)
 {
 	struct query *q;
 	pthread_condattr_t attr;
