@@ -32,6 +32,7 @@
 #include "config.h"
 #include "listfile.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #ifndef MX6_LOCALSTATEDIR
@@ -218,6 +219,21 @@ static int parse_url(struct loader *ld, struct mx6_config *cfg, void *field,
 		}
 	if (strlen(value) > MX6_REPLY_LINE_MAX - 4) {
 		report(ld, line, "URL longer than %d bytes", MX6_REPLY_LINE_MAX - 4);
+		return -1;
+	}
+	return parse_string(ld, cfg, field, value, line);
+}
+
+/* metrics_listen: checked here so that a typo is a FILE:LINE error at load. */
+static int parse_metrics_listen(struct loader *ld, struct mx6_config *cfg, void *field,
+				const char *value, unsigned line)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[256];
+
+	if (mx6_metrics_parse_listen(value, &ss, &len, err, sizeof(err)) < 0) {
+		report(ld, line, "%s", err);
 		return -1;
 	}
 	return parse_string(ld, cfg, field, value, line);
@@ -792,6 +808,7 @@ static const struct key_def key_table[] = {
 	{"reply_authres", parse_reply_authres, FIELD(reply_authres), "mx6", 0},
 	{"add_authres", parse_bool, FIELD(add_authres), "yes", 0},
 	{"mail_facility", parse_facility, FIELD(mail_facility), "mail", 0},
+	{"metrics_listen", parse_metrics_listen, FIELD(metrics_listen), NULL, 0},
 };
 
 #define NKEYS (sizeof(key_table) / sizeof(key_table[0]))
@@ -1121,6 +1138,7 @@ static void free_config(struct mx6_config *cfg)
 	free(cfg->user);
 	free(cfg->authserv_id);
 	free(cfg->registration_url);
+	free(cfg->metrics_listen);
 	free(cfg);
 }
 

@@ -151,6 +151,7 @@ struct mx6_config {
 	enum mx6_reply_authres reply_authres;
 	int add_authres;
 	int mail_facility;
+	char *metrics_listen; /* "ADDR:PORT" for Prometheus, or NULL */
 
 	/* Services built from the keys above, owned by the snapshot. */
 	struct mx6_dns *dns;

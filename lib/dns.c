@@ -33,6 +33,7 @@
 #include <unbound.h>
 
 #include "dns.h"
+#include "metrics.h"
 
 /* Special-use zones libunbound answers locally unless told otherwise. */
 static const char *const transparent_zones[] = {
@@ -440,8 +441,8 @@ static int valid_query_name(const char *name)
 	return total > 0 && total <= 254;
 }
 
-enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rrtype,
-				   struct mx6_dns_result *result_r)
+static enum mx6_dns_status lookup(struct mx6_dns *dns, const char *name, int rrtype,
+				  struct mx6_dns_result *result_r)
 {
 	struct query *q;
 	pthread_condattr_t attr;
@@ -517,6 +518,17 @@ enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rr
 	pthread_cond_destroy(&q->cond);
 	free(q);
 	return result_r->status;
+}
+
+/* Every lookup is counted and timed here, whatever path answers it. */
+enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rrtype,
+				   struct mx6_dns_result *result_r)
+{
+	uint64_t start = mx6_metrics_clock();
+	enum mx6_dns_status status = lookup(dns, name, rrtype, result_r);
+
+	mx6_metrics_dns_query(rrtype, status == MX6_DNS_TEMPFAIL, start);
+	return status;
 }
 
 void mx6_dns_result_free(struct mx6_dns_result *result)

@@ -29,6 +29,7 @@
 #include "authres.h"
 #include "gather.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "util.h"
 
@@ -100,6 +101,7 @@ struct mx6_session *mx6_session_new(struct mx6_config *cfg)
 	s->listener = "default";
 	mx6_strlcpy(s->client_text, "unknown", sizeof(s->client_text));
 	reset_message(s);
+	mx6_metrics_session_begin();
 	return s;
 }
 
@@ -107,6 +109,7 @@ void mx6_session_free(struct mx6_session **s)
 {
 	if (*s == NULL)
 		return;
+	mx6_metrics_session_end();
 	mx6_gather_reset(&(*s)->gather);
 	mx6_config_unref(&(*s)->cfg);
 	free((*s)->ours);
@@ -199,6 +202,8 @@ static void log_decision(struct mx6_session *s)
 	if (s->logged)
 		return;
 	s->logged = 1;
+	/* Counted where it is logged: the metrics equal the decision lines. */
+	mx6_metrics_decision(s->listener, s->verdict.class, s->action, s->verdict.reasons);
 	if (s->verdict.source_list != NULL) {
 		char src[sizeof(source) - 16];
 
@@ -457,8 +462,10 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 	if (s->submitter[0] != '\0')
 		mx6_gather_learn_outbound(s->cfg, &s->gather, s->submitter, (int64_t)time(NULL));
 	decide(s, MX6_STAGE_EOM);
-	if (s->verdict.class == MX6_CLASS_NONE)
+	if (s->verdict.class == MX6_CLASS_NONE) {
+		mx6_metrics_skipped(s->listener, s->verdict.reasons);
 		return MX6_STEP_ACCEPT;
+	}
 	if (over_memory(s)) {
 		size_t len = strlen(s->verdict.reasons);
 

@@ -68,6 +68,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_impl.h"
 #include "util.h"
@@ -131,9 +132,10 @@ static void note_success(struct mx6_store *store)
 
 static int checked(struct mx6_store *store, int status)
 {
-	if (status < 0)
+	if (status < 0) {
+		mx6_metrics_store_error();
 		note_failure(store);
-	else
+	} else
 		note_success(store);
 	return status;
 }

@@ -44,6 +44,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 
 struct conn {
@@ -234,6 +235,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	struct mx6_connect_info info;
 	struct mx6_addr addr;
 	struct mx6_config *cfg;
+	uint64_t start = mx6_metrics_clock();
 	int have_addr = 0;
 
 	if (hostaddr != NULL && hostaddr->sa_family == AF_INET6) {
@@ -271,6 +273,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	/* DKIM "simple" canonicalization needs the header exactly as sent. */
 	info.raw_header_values = (c->protocol & SMFIP_HDR_LEADSPC) != 0;
 	mx6_session_connect(c->session, &info);
+	mx6_metrics_stage(MX6_METRICS_STAGE_CONNECT, start);
 	return no_reply(c, SMFIP_NR_CONN);
 }
 
@@ -280,30 +283,41 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	if (c->session != NULL)
+	if (c->session != NULL) {
+		uint64_t start = mx6_metrics_clock();
+
 		mx6_session_helo(c->session, helo);
+		mx6_metrics_stage(MX6_METRICS_STAGE_HELO, start);
+	}
 	return no_reply(c, SMFIP_NR_HELO);
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	uint64_t start = mx6_metrics_clock();
+	enum mx6_step step;
 
 	if (c == NULL || c->session == NULL)
 		return no_session(ctx, c);
 	mx6_session_set_queue_id(c->session, macro(ctx, "i"));
-	return to_smfis(ctx, c,
-			mx6_session_mail(c->session, argv[0], macro(ctx, "{auth_authen}")));
+	step = mx6_session_mail(c->session, argv[0], macro(ctx, "{auth_authen}"));
+	mx6_metrics_stage(MX6_METRICS_STAGE_MAIL, start);
+	return to_smfis(ctx, c, step);
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	uint64_t start = mx6_metrics_clock();
+	enum mx6_step step;
 
 	if (c == NULL || c->session == NULL)
 		return no_session(ctx, c);
 	mx6_session_set_queue_id(c->session, macro(ctx, "i"));
-	return to_smfis(ctx, c, mx6_session_rcpt(c->session, argv[0]));
+	step = mx6_session_rcpt(c->session, argv[0]);
+	mx6_metrics_stage(MX6_METRICS_STAGE_RCPT, start);
+	return to_smfis(ctx, c, step);
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -323,8 +337,12 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	if (c->session != NULL)
+	if (c->session != NULL) {
+		uint64_t start = mx6_metrics_clock();
+
 		mx6_session_eoh(c->session);
+		mx6_metrics_stage(MX6_METRICS_STAGE_EOH, start);
+	}
 	return no_reply(c, SMFIP_NR_EOH);
 }
 
@@ -359,6 +377,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	struct mx6_eom_actions a;
+	uint64_t start = mx6_metrics_clock();
 	enum mx6_step step;
 	size_t i;
 	int ok = 1;
@@ -375,6 +394,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		for (i = 0; i < a.nadd; i++)
 			if (insert_header(ctx, c, a.add[i].name, a.add[i].value) != MI_SUCCESS)
 				ok = 0;
+	mx6_metrics_stage(MX6_METRICS_STAGE_EOM, start);
 	if (!ok) {
 		mx6_msg_warn("the MTA refused a header change");
 		if (mx6_session_is_ipv6(c->session))

@@ -39,6 +39,8 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "util.h"
 #include "version.h"
 
@@ -306,19 +308,29 @@ static int open_socket(const char *spec, unsigned mode, const struct passwd *pw)
 	return 0;
 }
 
+/* Two optional settings are the same (both unset, or equal). */
+static int same_setting(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 static void reload(const char *path)
 {
 	struct mx6_config *cfg, *old;
 
 	mx6_msg_info("reloading configuration from %s", path);
 	if ((cfg = mx6_config_load(path, report_log, NULL)) == NULL) {
+		mx6_metrics_reload(0);
 		mx6_msg_error("reload failed: the previous configuration stays in force");
 		return;
 	}
+	mx6_metrics_reload(1);
 	old = mx6_milter_get_config();
 	if (strcmp(old->socket, cfg->socket) != 0 || strcmp(old->user, cfg->user) != 0 ||
-	    old->socket_mode != cfg->socket_mode)
-		mx6_msg_warn("socket, socket_mode and user take effect only at restart");
+	    old->socket_mode != cfg->socket_mode ||
+	    !same_setting(old->metrics_listen, cfg->metrics_listen))
+		mx6_msg_warn("socket, socket_mode, user and metrics_listen take effect only at "
+			     "restart");
 	mx6_config_unref(&old);
 	if (cfg->mail_facility != log_facility) {
 		log_facility = cfg->mail_facility;
@@ -387,7 +399,8 @@ int main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG, *socket_spec = NULL, *path;
 	char abs_config[PATH_MAX], socket_buf[PATH_MAX + 16];
-	int foreground = 0, check_only = 0, ch, rc;
+	int foreground = 0, check_only = 0, ch, rc, metrics_fd = -1;
+	struct mx6_metrics_http *metrics = NULL;
 	struct mx6_config *cfg;
 	struct sigaction sa;
 	sigset_t block, old;
@@ -419,6 +432,7 @@ int main(int argc, char **argv)
 		usage();
 	/* Whatever the daemon creates is at most 0640/0750 (the socket: socket_mode). */
 	umask(027);
+	mx6_metrics_init();
 
 	/*
 	 * First a validating load only: the resolver's threads would not
@@ -467,8 +481,19 @@ int main(int argc, char **argv)
 		mx6_msg_error("smfi_register failed");
 		return 1;
 	}
-	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || prepare_state(cfg, &pw) < 0 ||
-	    drop_privileges(&pw) < 0)
+	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || prepare_state(cfg, &pw) < 0)
+		return 1;
+	/* Bound as root (any port; a port in use stops the start), served after
+	 * the privilege drop. */
+	if (cfg->metrics_listen != NULL) {
+		char err[256];
+
+		if ((metrics_fd = mx6_metrics_http_bind(cfg->metrics_listen, err, sizeof(err))) < 0) {
+			mx6_msg_error("%s", err);
+			return 1;
+		}
+	}
+	if (drop_privileges(&pw) < 0)
 		return 1;
 	mx6_config_unref(&cfg);
 	if ((cfg = mx6_config_load(config_path, report_log, NULL)) == NULL) {
@@ -476,6 +501,7 @@ int main(int argc, char **argv)
 			      pw.pw_name);
 		return 1;
 	}
+	mx6_metrics_reload(1);
 	mx6_milter_set_config(cfg);
 
 	if (pipe(signal_pipe) < 0) {
@@ -500,6 +526,13 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (metrics_fd >= 0 && (metrics = mx6_metrics_http_start(metrics_fd)) == NULL) {
+		mx6_msg_error("cannot serve metrics: libmicrohttpd failed to start");
+		return 1;
+	}
+	if (metrics != NULL)
+		mx6_msg_info("serving Prometheus metrics at http://%s/metrics",
+			     cfg->metrics_listen);
 	rc = pthread_create(&tid, NULL, milter_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
@@ -509,6 +542,7 @@ int main(int argc, char **argv)
 	mx6_msg_info("mx6-milter %s started: socket=%s config=%s", PACKAGE_VERSION,
 		     socket_spec, config_path);
 	rc = signal_loop(config_path, tid);
+	mx6_metrics_http_stop(&metrics);
 	mx6_milter_set_config(NULL);
 	/* A stale socket would make the MTA's next connect fail slowly. */
 	if ((path = unix_socket_path(socket_spec)) != NULL && unlink(path) < 0 &&

@@ -21,7 +21,8 @@ MILTER_TESTS = \
 	tests/milter/learning-shared.sh \
 	tests/milter/bounds.sh \
 	tests/milter/privileges.sh \
-	tests/milter/systemd-unit.sh
+	tests/milter/systemd-unit.sh \
+	tests/milter/metrics.sh
 
 TESTS += $(MILTER_TESTS)
 EXTRA_DIST += tests/milter/lib.sh $(MILTER_TESTS)

@@ -119,3 +119,10 @@ tests_unit_check_store_LDADD = $(UNIT_LDADD)
 tests_unit_check_bounds_SOURCES = tests/unit/check_bounds.c $(UNIT_COMMON)
 tests_unit_check_bounds_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_bounds_LDADD = $(UNIT_LDADD)
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_metrics
+endif
+
+tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c $(UNIT_COMMON)
+tests_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_metrics_LDADD = $(UNIT_LDADD)
