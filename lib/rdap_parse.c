@@ -36,6 +36,16 @@
 enum prop { P_FN, P_ORG, P_EMAIL, P_TEL, P_ADR, NPROPS };
 static const char *const prop_names[NPROPS] = {"fn", "org", "email", "tel", "adr"};
 
+static int only_space(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 static struct json_object *parse_json(const char *text, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -47,7 +57,10 @@ static struct json_object *parse_json(const char *text, size_t len)
 		return NULL;
 	}
 	obj = json_tokener_parse_ex(tok, text, (int)len);
-	if (obj != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+	/* One value and nothing after it but white space. */
+	if (obj != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+			    !only_space(text + json_tokener_get_parse_end(tok),
+					len - json_tokener_get_parse_end(tok)))) {
 		json_object_put(obj);
 		obj = NULL;
 	}
