@@ -100,7 +100,7 @@ whois_require_contact = yes
 whois_signal = both
 rdap_url = http://127.0.0.1:$RDAP_PORT
 rdap_timeout = 1
-state = lmdb:state"
+state = lmdb:$T_DIR/state"
 sed 's/^/  > /' "$T_DIR/milter.conf"
 if "$MX6_MILTER" -n -c "$T_DIR/milter.conf" >"$T_DIR/check.out" 2>&1; then
 	t_ok "mx6-milter -n accepts the configuration"
