@@ -41,7 +41,6 @@
 
 #include "rdap.h"
 #include "util.h"
-#include "version.h"
 
 #define CACHE_VALUE_MAX 256
 
