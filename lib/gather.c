@@ -147,7 +147,7 @@ static void rdap_start_domain(const struct mx6_config *cfg, const struct mx6_evi
 {
 	char org[MX6_DOMAIN_MAX];
 
-	if (*l != NULL || domain == NULL || *domain == '\0' ||
+	if (*l != NULL || domain == NULL || *domain == '\0' || ev->auth_fail.state == MX6_SIG_YES ||
 	    (ev->green[MX6_GREEN_REGISTRAR].state != MX6_SIG_PENDING &&
 	     ev->green[MX6_GREEN_WHOIS_DOMAIN].state != MX6_SIG_PENDING))
 		return;
@@ -266,6 +266,7 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		cfg->addressbook != NULL || cfg->store != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
 	ev->addressbook.list = NULL;
 	ev->addressbook_all = 0;
+	rdap_arm(cfg, ev, 0);
 
 	if (mx6_address_domain(sender, domain, sizeof(domain)) == 0) {
 		a->spf = mx6_spf_check(cfg->spf, &ev->client, helo, sender, MX6_SPF_MAILFROM,
@@ -284,7 +285,6 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		ev->auth_fail_reason = "spf";
 		return; /* nothing can vouch for it now: no RDAP */
 	}
-	rdap_arm(cfg, ev, 0);
 	if (!a->spf_is_helo)
 		rdap_start_domain(cfg, ev, &g->rdap_mail, domain);
 	if (ev->green[MX6_GREEN_WHOIS_NETWORK].state == MX6_SIG_PENDING)

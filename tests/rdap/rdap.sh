@@ -304,6 +304,9 @@ accepted "bootstrap: listed.test" "green; reason=registrar:292; source=$DRE/regi
 asked 1 /bs/domain/listed.test "bootstrap: listed.test asked at the bootstrap URL"
 msg bs-listed2 $C -f '<a@listed.test>'
 asked 2 /bs/domain/listed.test "bootstrap: no state store, no cache"
+msg bs-spf-fail 2001:db9::25 -f '<a@listed.test>'
+t_line "rcpt: reply" "bootstrap: SPF fail deferred at RCPT"
+asked 2 /bs/domain/listed.test "bootstrap: an SPF-failing message starts no lookup"
 msg bs-named $C -f '<a@named.test>'
 deferred "bootstrap: named.test not covered by the file"
 asked 0 /bs/domain/named.test "bootstrap: named.test not looked up"
