@@ -757,6 +757,94 @@ static int parse_facility(struct loader *ld, struct mx6_config *cfg, void *field
 	return 0;
 }
 
+static int parse_registrar_list(struct loader *ld, struct mx6_config *cfg, void *field,
+				const char *value, unsigned line)
+{
+	char err[1024];
+
+	(void)field;
+	if ((cfg->registrar_greenlist_path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	if ((cfg->registrar_greenlist = mx6_registrar_list_load(cfg->registrar_greenlist_path,
+								err, sizeof(err))) == NULL) {
+		report_list_error(ld, cfg->registrar_greenlist_path, err, line);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_whois_signal(struct loader *ld, struct mx6_config *cfg, void *field,
+			      const char *value, unsigned line)
+{
+	unsigned *v = field;
+
+	(void)cfg;
+	if (strcasecmp(value, "domain") == 0)
+		*v = MX6_WHOIS_DOMAIN;
+	else if (strcasecmp(value, "network") == 0)
+		*v = MX6_WHOIS_NETWORK;
+	else if (strcasecmp(value, "both") == 0)
+		*v = MX6_WHOIS_DOMAIN | MX6_WHOIS_NETWORK;
+	else {
+		report(ld, line, "'%s' is not one of domain, network, both", value);
+		return -1;
+	}
+	return 0;
+}
+
+/* http:// is allowed (a local RDAP server, tests); operators should use https. */
+static int parse_rdap_url(struct loader *ld, struct mx6_config *cfg, void *field,
+			  const char *value, unsigned line)
+{
+	if (strncasecmp(value, "https://", 8) != 0 && strncasecmp(value, "http://", 7) != 0) {
+		report(ld, line, "RDAP URL '%s' must start with https:// (or http://)", value);
+		return -1;
+	}
+	return parse_url(ld, cfg, field, value, line);
+}
+
+static int parse_rdap_bootstrap(struct loader *ld, struct mx6_config *cfg, void *field,
+				const char *value, unsigned line)
+{
+	int ipv6 = field == &cfg->rdap_bootstrap_ipv6;
+	char **path = ipv6 ? &cfg->rdap_bootstrap_ipv6_path : &cfg->rdap_bootstrap_dns_path;
+	char err[1024];
+
+	if ((*path = resolve_path(ld, value, line)) == NULL)
+		return -1;
+	*(struct mx6_rdap_bootstrap **)field = mx6_rdap_bootstrap_load(
+		*path, ipv6 ? MX6_RDAP_IPV6 : MX6_RDAP_DNS, err, sizeof(err));
+	if (*(struct mx6_rdap_bootstrap **)field == NULL) {
+		report(ld, line, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A duration in seconds, or with a unit: 30s, 15m, 6h, 1d. */
+static int parse_duration(struct loader *ld, struct mx6_config *cfg, void *field,
+			  const char *value, unsigned line)
+{
+	unsigned long v, unit = 1;
+	char *end;
+
+	(void)cfg;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (end != value && end[0] != '\0' && end[1] == '\0')
+		unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
+		     : end[0] == 'd' ? 86400 : 0;
+	else if (end == value || end[0] != '\0')
+		unit = 0;
+	if (*value < '0' || *value > '9' || errno != 0 || unit == 0 || v > 365UL * 86400 / unit) {
+		report(ld, line, "'%s' is not a duration like 3600, 30m, 12h or 1d (at most 365d)",
+		       value);
+		return -1;
+	}
+	*(unsigned *)field = (unsigned)(v * unit);
+	return 0;
+}
+
 #define FIELD(f) offsetof(struct mx6_config, f)
 
 static const struct key_def key_table[] = {
@@ -801,6 +889,15 @@ static const struct key_def key_table[] = {
 	{"history_min_messages", parse_count, FIELD(history_min_messages), "5", 0},
 	{"history_min_days", parse_days, FIELD(history_min_days), "7", 0},
 	{"history_max_age", parse_days, FIELD(history_max_age), "400", 0},
+	{"registrar_greenlist", parse_registrar_list, 0, NULL, 0},
+	{"whois_require_contact", parse_bool, FIELD(whois_require_contact), "no", 0},
+	{"whois_signal", parse_whois_signal, FIELD(whois_signal), "domain", 0},
+	{"rdap_url", parse_rdap_url, FIELD(rdap_url), "https://rdap.org/", 0},
+	{"rdap_bootstrap_dns", parse_rdap_bootstrap, FIELD(rdap_bootstrap_dns), NULL, 0},
+	{"rdap_bootstrap_ipv6", parse_rdap_bootstrap, FIELD(rdap_bootstrap_ipv6), NULL, 0},
+	{"rdap_timeout", parse_seconds, FIELD(rdap_timeout_ms), "3", 0},
+	{"rdap_cache_ttl", parse_duration, FIELD(rdap_cache_ttl), "1d", 0},
+	{"rdap_negative_ttl", parse_duration, FIELD(rdap_negative_ttl), "1h", 0},
 	{"dns_forwarders", parse_forwarders, FIELD(dns_forwarders), NULL, 0},
 	{"dns_timeout", parse_seconds, FIELD(dns_timeout_ms), "5", 0},
 	{"dns_trust_anchor", parse_file, FIELD(dns_trust_anchor), NULL, 0},
@@ -987,6 +1084,36 @@ static unsigned line_of(const struct seen *seen, const char *key)
 }
 
 /*
+ * RDAP only when a signal needs it. Its cache is the state store when
+ * there is one (learn = yes) or the operator named one; the default
+ * state path is not created just for a cache.
+ */
+static void start_rdap(struct loader *ld, struct mx6_config *cfg, const struct seen *seen,
+		       unsigned flags)
+{
+	struct mx6_rdap_options opt;
+	char err[512];
+
+	if (cfg->registrar_greenlist == NULL && !cfg->whois_require_contact)
+		return;
+	if (!(flags & MX6_CONFIG_NO_STORE) && (cfg->learn || line_of(seen, "state") > 0) &&
+	    (cfg->rdap_cache = store_acquire(cfg->state_url, err, sizeof(err))) == NULL) {
+		report(ld, line_of(seen, "state"), "%s", err);
+		return;
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.url = cfg->rdap_url;
+	opt.bootstrap_dns = cfg->rdap_bootstrap_dns;
+	opt.bootstrap_ipv6 = cfg->rdap_bootstrap_ipv6;
+	opt.timeout_ms = cfg->rdap_timeout_ms;
+	opt.cache = cfg->rdap_cache;
+	opt.cache_ttl = cfg->rdap_cache_ttl;
+	opt.negative_ttl = cfg->rdap_negative_ttl;
+	if ((cfg->rdap = mx6_rdap_new(&opt, err, sizeof(err))) == NULL)
+		report(ld, line_of(seen, "rdap_url"), "%s", err);
+}
+
+/*
  * The resolver and the checkers that use it belong to the snapshot: a
  * reload that changes dns_forwarders builds a new resolver beside the
  * old one, which lives on with the sessions that still use it.
@@ -1028,6 +1155,7 @@ static void start_services(struct loader *ld, struct mx6_config *cfg,
 	if (cfg->learn && !(flags & MX6_CONFIG_NO_STORE) &&
 	    (cfg->store = store_acquire(cfg->state_url, err, sizeof(err))) == NULL)
 		report(ld, line_of(seen, "state"), "%s", err);
+	start_rdap(ld, cfg, seen, flags);
 }
 
 struct mx6_config *mx6_config_load(const char *path, mx6_config_report_fn report_fn,
@@ -1104,6 +1232,15 @@ static void free_config(struct mx6_config *cfg)
 	}
 	free(cfg->listeners);
 	store_release(&cfg->store);
+	mx6_rdap_free(&cfg->rdap);
+	store_release(&cfg->rdap_cache);
+	mx6_registrar_list_free(&cfg->registrar_greenlist);
+	free(cfg->registrar_greenlist_path);
+	free(cfg->rdap_url);
+	mx6_rdap_bootstrap_free(&cfg->rdap_bootstrap_dns);
+	free(cfg->rdap_bootstrap_dns_path);
+	mx6_rdap_bootstrap_free(&cfg->rdap_bootstrap_ipv6);
+	free(cfg->rdap_bootstrap_ipv6_path);
 	free(cfg->state_url);
 	mx6_addressbook_close(&cfg->addressbook);
 	free(cfg->addressbook_spec);

@@ -49,6 +49,8 @@
 #include "dnswl.h"
 #include "domainset.h"
 #include "iplist.h"
+#include "rdap.h"
+#include "registrar.h"
 #include "reply.h"
 #include "spf.h"
 #include "store.h"
@@ -90,6 +92,10 @@ enum mx6_iprev_mode {
 	MX6_IPREV_REPORT,
 	MX6_IPREV_GREENLIST,
 };
+
+/* whois_signal: which registrations are asked for a contact (bits). */
+#define MX6_WHOIS_DOMAIN  0x1
+#define MX6_WHOIS_NETWORK 0x2
 
 #define MX6_MAX_DKIM_SIGNATURES 16
 
@@ -139,6 +145,20 @@ struct mx6_config {
 	unsigned history_min_days;
 	unsigned history_max_age; /* days */
 
+	/* RDAP (SPEC 8a): registrar and registrant contact signals. */
+	char *registrar_greenlist_path;
+	struct mx6_registrar_list *registrar_greenlist;
+	int whois_require_contact;
+	unsigned whois_signal; /* MX6_WHOIS_* */
+	char *rdap_url;
+	char *rdap_bootstrap_dns_path;
+	struct mx6_rdap_bootstrap *rdap_bootstrap_dns;
+	char *rdap_bootstrap_ipv6_path;
+	struct mx6_rdap_bootstrap *rdap_bootstrap_ipv6;
+	unsigned rdap_timeout_ms;
+	unsigned rdap_cache_ttl;    /* seconds */
+	unsigned rdap_negative_ttl; /* seconds */
+
 	char **dns_forwarders; /* NULL-terminated, or NULL: resolv.conf */
 	unsigned dns_timeout_ms;
 	char *dns_trust_anchor;
@@ -158,6 +178,8 @@ struct mx6_config {
 	struct mx6_spf *spf;
 	struct mx6_dkim *dkim;
 	struct mx6_store *store; /* with learn = yes; shared by snapshots of one URL */
+	struct mx6_rdap *rdap;	      /* when an RDAP signal is on */
+	struct mx6_store *rdap_cache; /* the state store, when learn = yes or state is set */
 };
 
 typedef void (*mx6_config_report_fn)(void *ctx, const char *message);

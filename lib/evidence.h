@@ -20,6 +20,10 @@
  *	policy is quarantine or reject (SPEC 3 step 3); auth_fail_reason
  *	then says which ("spf" or "dmarc").
  *
+ *	The RDAP signals (registrar, whois) vouch for a registration, not
+ *	for a message: they count only together with an authenticated
+ *	domain (mx6_green_signal_needs_domain()), never alone.
+ *
  *	struct mx6_auth_evidence holds the raw authentication results from
  *	which those signals and the Authentication-Results header are made;
  *	its *_done flags say which checks have run.
@@ -59,6 +63,9 @@ enum mx6_green_signal {
 	MX6_GREEN_HISTORY,
 	MX6_GREEN_IPREV,
 	MX6_GREEN_NORETRY,
+	MX6_GREEN_REGISTRAR,	  /* RDAP: the domain's registrar is listed */
+	MX6_GREEN_WHOIS_DOMAIN,	  /* RDAP: the domain has a registrant contact */
+	MX6_GREEN_WHOIS_NETWORK,  /* RDAP: the client's network has one */
 	MX6_GREEN_COUNT
 };
 
@@ -109,5 +116,7 @@ struct mx6_evidence {
 
 /* Reason tokens as they appear in logs and X-MX6-Verdict. */
 const char *mx6_green_signal_reason(enum mx6_green_signal sig);
+/* 1 when SIG counts only for a message with an authenticated domain. */
+int mx6_green_signal_needs_domain(enum mx6_green_signal sig);
 
 #endif

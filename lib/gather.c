@@ -26,6 +26,7 @@
 #include "dmarc.h"
 #include "gather.h"
 #include "iprev.h"
+#include "rdap.h"
 #include "util.h"
 
 static void list_signal(const struct mx6_ip_source *src, const struct mx6_addr *addr,
@@ -117,6 +118,42 @@ static void noretry_ip_signal(const struct mx6_config *cfg, const struct mx6_add
 								     : MX6_SIG_NO;
 }
 
+/* Which RDAP signals may help: pending when configured (armed at connect). */
+static void rdap_arm(const struct mx6_config *cfg, struct mx6_evidence *ev, int at_connect)
+{
+	int on[3] = {
+		cfg->rdap != NULL && cfg->registrar_greenlist != NULL,
+		cfg->rdap != NULL && cfg->whois_require_contact &&
+			(cfg->whois_signal & MX6_WHOIS_DOMAIN),
+		cfg->rdap != NULL && cfg->whois_require_contact &&
+			(cfg->whois_signal & MX6_WHOIS_NETWORK),
+	};
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct mx6_signal *sig = &ev->green[MX6_GREEN_REGISTRAR + i];
+
+		if (at_connect || sig->state != MX6_SIG_OFF)
+			sig->state = on[i] ? MX6_SIG_PENDING : MX6_SIG_OFF;
+		sig->list = NULL;
+		sig->line = 0;
+		sig->detail[0] = '\0';
+	}
+}
+
+/* The lookup of DOMAIN's registrable domain, unless one is in flight (or no signal wants it). */
+static void rdap_start_domain(const struct mx6_config *cfg, const struct mx6_evidence *ev,
+			      struct mx6_rdap_lookup **l, const char *domain)
+{
+	char org[MX6_DOMAIN_MAX];
+
+	if (*l != NULL || domain == NULL || *domain == '\0' || ev->auth_fail.state == MX6_SIG_YES ||
+	    (ev->green[MX6_GREEN_REGISTRAR].state != MX6_SIG_PENDING &&
+	     ev->green[MX6_GREEN_WHOIS_DOMAIN].state != MX6_SIG_PENDING))
+		return;
+	*l = mx6_rdap_start_domain(cfg->rdap, mx6_org_domain(domain, org, sizeof(org)));
+}
+
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,
 			struct mx6_evidence *ev)
 {
@@ -140,6 +177,7 @@ void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,
 	ev->green[MX6_GREEN_DOMAIN].state = configured(&cfg->domain_greenlist);
 	ev->green[MX6_GREEN_IPREV].state =
 		cfg->iprev == MX6_IPREV_GREENLIST ? MX6_SIG_PENDING : MX6_SIG_OFF;
+	rdap_arm(cfg, ev, 1);
 	if (cfg->iprev != MX6_IPREV_NO) {
 		a->iprev = mx6_iprev_check(cfg->dns, &ev->client, MX6_IPREV_MAX_NAMES,
 					   a->iprev_name, sizeof(a->iprev_name));
@@ -167,6 +205,9 @@ void mx6_gather_reset(struct mx6_gather *g)
 	int raw = g->raw_values; /* a property of the connection */
 
 	mx6_dkim_verify_free(&g->dkim);
+	mx6_rdap_lookup_free(&g->rdap_mail);
+	mx6_rdap_lookup_free(&g->rdap_from);
+	mx6_rdap_lookup_free(&g->rdap_network);
 	free(g->rcpts);
 	memset(g, 0, sizeof(*g));
 	g->raw_values = raw;
@@ -241,6 +282,7 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		cfg->addressbook != NULL || cfg->store != NULL ? MX6_SIG_PENDING : MX6_SIG_OFF;
 	ev->addressbook.list = NULL;
 	ev->addressbook_all = 0;
+	rdap_arm(cfg, ev, 0);
 
 	if (mx6_address_domain(sender, domain, sizeof(domain)) == 0) {
 		a->spf = mx6_spf_check(cfg->spf, &ev->client, helo, sender, MX6_SPF_MAILFROM,
@@ -257,7 +299,25 @@ void mx6_gather_mail(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	if (a->spf == MX6_AUTH_FAIL) {
 		ev->auth_fail.state = MX6_SIG_YES;
 		ev->auth_fail_reason = "spf";
+		return; /* nothing can vouch for it now: no RDAP */
 	}
+	if (!a->spf_is_helo)
+		rdap_start_domain(cfg, ev, &g->rdap_mail, domain);
+	if (ev->green[MX6_GREEN_WHOIS_NETWORK].state == MX6_SIG_PENDING)
+		g->rdap_network = mx6_rdap_start_network(cfg->rdap, &ev->client);
+}
+
+/* The From domain's lookup, when MAIL FROM's is not for the same registration. */
+static void rdap_from_header(const struct mx6_config *cfg, const struct mx6_evidence *ev,
+			     struct mx6_gather *g)
+{
+	char org[MX6_DOMAIN_MAX];
+
+	if (g->rdap_mail != NULL &&
+	    strcmp(mx6_rdap_lookup_name(g->rdap_mail),
+		   mx6_org_domain(ev->auth.from_domain, org, sizeof(org))) == 0)
+		return;
+	rdap_start_domain(cfg, ev, &g->rdap_from, ev->auth.from_domain);
 }
 
 /*
@@ -297,6 +357,8 @@ void mx6_gather_header(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		a->from_ok = mx6_address_from_header(value, addr, sizeof(addr), a->from_domain,
 						     sizeof(a->from_domain)) == 0;
 		mx6_strlcpy(a->from_address, a->from_ok ? addr : "", sizeof(a->from_address));
+		if (a->from_ok)
+			rdap_from_header(cfg, ev, g);
 	}
 	if (strcasecmp(name, "DKIM-Signature") == 0)
 		g->dkim_signatures++;
@@ -509,6 +571,81 @@ static void history_signal(const struct mx6_config *cfg, struct mx6_evidence *ev
 	}
 }
 
+/* The lookup of the authenticated domain's registration, started now if need be. */
+static struct mx6_rdap_lookup *rdap_domain_lookup(const struct mx6_config *cfg,
+						  const struct mx6_evidence *ev,
+						  struct mx6_gather *g)
+{
+	struct mx6_rdap_lookup **cand[2] = {&g->rdap_mail, &g->rdap_from};
+	char org[MX6_DOMAIN_MAX];
+	size_t i;
+
+	mx6_org_domain(ev->auth.domain, org, sizeof(org));
+	for (i = 0; i < 2; i++)
+		if (*cand[i] != NULL && strcmp(mx6_rdap_lookup_name(*cand[i]), org) == 0)
+			return *cand[i];
+	mx6_rdap_lookup_free(&g->rdap_from);
+	rdap_start_domain(cfg, ev, &g->rdap_from, ev->auth.domain);
+	return g->rdap_from;
+}
+
+/* The IANA ID, else the name's letters and digits: a reason token has no ',' or ' '. */
+static void registrar_detail(const struct mx6_rdap_info *info, char *buf, size_t buflen)
+{
+	const char *p;
+	size_t n = 0;
+
+	if (info->registrar_id[0] != '\0') {
+		snprintf(buf, buflen, "%s", info->registrar_id);
+		return;
+	}
+	for (p = info->registrar_name; *p != '\0' && n + 1 < buflen; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+			buf[n++] = *p;
+	buf[n] = '\0';
+}
+
+static void rdap_signals(const struct mx6_config *cfg, struct mx6_evidence *ev,
+			 struct mx6_gather *g)
+{
+	struct mx6_signal *reg = &ev->green[MX6_GREEN_REGISTRAR];
+	struct mx6_signal *whois_domain = &ev->green[MX6_GREEN_WHOIS_DOMAIN];
+	struct mx6_signal *whois_network = &ev->green[MX6_GREEN_WHOIS_NETWORK];
+	int want_domain = reg->state == MX6_SIG_PENDING || whois_domain->state == MX6_SIG_PENDING;
+	struct mx6_rdap_lookup *l;
+	struct mx6_rdap_info info;
+
+	/* Settled as no match first: a lookup that fails leaves it so. */
+	if (reg->state == MX6_SIG_PENDING)
+		reg->state = MX6_SIG_NO;
+	if (whois_domain->state == MX6_SIG_PENDING)
+		whois_domain->state = MX6_SIG_NO;
+	if (whois_network->state == MX6_SIG_PENDING)
+		whois_network->state = MX6_SIG_NO;
+	/* Only with an authenticated domain, and never for a forgery. */
+	if (ev->auth.domain[0] == '\0' || ev->auth_fail.state == MX6_SIG_YES)
+		return;
+	if (want_domain && (l = rdap_domain_lookup(cfg, ev, g)) != NULL &&
+	    mx6_rdap_wait(cfg->rdap, l, &info) == MX6_RDAP_FOUND) {
+		if (reg->state == MX6_SIG_NO &&
+		    mx6_registrar_list_lookup(cfg->registrar_greenlist, info.registrar_id,
+					      info.registrar_name, &reg->line)) {
+			reg->state = MX6_SIG_YES;
+			reg->list = cfg->registrar_greenlist_path;
+			registrar_detail(&info, reg->detail, sizeof(reg->detail));
+		}
+		if (whois_domain->state == MX6_SIG_NO && info.contact) {
+			whois_domain->state = MX6_SIG_YES;
+			snprintf(whois_domain->detail, sizeof(whois_domain->detail), "domain");
+		}
+	}
+	if (whois_network->state == MX6_SIG_NO && g->rdap_network != NULL &&
+	    mx6_rdap_wait(cfg->rdap, g->rdap_network, &info) == MX6_RDAP_FOUND && info.contact) {
+		whois_network->state = MX6_SIG_YES;
+		snprintf(whois_network->detail, sizeof(whois_network->detail), "network");
+	}
+}
+
 void mx6_gather_learn(const struct mx6_config *cfg, const struct mx6_evidence *ev,
 		      int64_t now)
 {
@@ -559,4 +696,5 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	domain_green_signals(cfg, ev);
 	addressbook_signal(cfg, ev, g, now);
 	history_signal(cfg, ev, now);
+	rdap_signals(cfg, ev, g);
 }

@@ -53,6 +53,15 @@
  *	inspection as above, the recipient is not remembered; over_memory
  *	says so, and the session defers such IPv6 mail (session.c).
  *
+ *	RDAP (SPEC 8a): mx6_gather_mail() starts the lookups of the MAIL
+ *	FROM domain's registrable domain and of the client's network,
+ *	mx6_gather_header() that of the From domain's when it differs; they
+ *	run while the message is transferred. mx6_gather_eom() waits for the
+ *	one of the authenticated domain (starting it if none matches), at
+ *	most until rdap_timeout after its start, and settles the registrar
+ *	and whois signals. A failed lookup is no match, never a temporary
+ *	error: RDAP never defers a message on its own.
+ *
  *	All per-message state other than the evidence lives in a struct
  *	mx6_gather, zeroed by the caller at first; mx6_gather_reset() frees
  *	what it holds and zeroes it again (at MAIL, abort, end of session).
@@ -85,6 +94,11 @@ struct mx6_gather {
 	size_t memory;		/* bytes copied and held for this message */
 	int headers_truncated;	/* a header field was left uninspected */
 	int over_memory;	/* something was not kept: max_session_memory */
+	/* RDAP lookups in flight: MAIL FROM's and From's registrable
+	 * domains (when they differ) and the client's network. */
+	struct mx6_rdap_lookup *rdap_mail;
+	struct mx6_rdap_lookup *rdap_from;
+	struct mx6_rdap_lookup *rdap_network;
 };
 
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,

@@ -28,11 +28,20 @@ static const char *const green_reasons[MX6_GREEN_COUNT] = {
 	[MX6_GREEN_HISTORY] = "history",
 	[MX6_GREEN_IPREV] = "iprev",
 	[MX6_GREEN_NORETRY] = "noretry",
+	[MX6_GREEN_REGISTRAR] = "registrar",
+	[MX6_GREEN_WHOIS_DOMAIN] = "whois",
+	[MX6_GREEN_WHOIS_NETWORK] = "whois",
 };
 
 const char *mx6_green_signal_reason(enum mx6_green_signal sig)
 {
 	return (size_t)sig < MX6_GREEN_COUNT ? green_reasons[sig] : "?";
+}
+
+int mx6_green_signal_needs_domain(enum mx6_green_signal sig)
+{
+	return sig == MX6_GREEN_REGISTRAR || sig == MX6_GREEN_WHOIS_DOMAIN ||
+	       sig == MX6_GREEN_WHOIS_NETWORK;
 }
 
 static void add_reason(struct mx6_verdict *v, const char *reason)
@@ -183,8 +192,12 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	/* Step 6: greenlist signals; every match is reported. */
 	for (i = 0; i < MX6_GREEN_COUNT; i++) {
 		const struct mx6_signal *sig = &ev->green[i];
+		int counts = !mx6_green_signal_needs_domain((enum mx6_green_signal)i) ||
+			     ev->auth.domain[0] != '\0';
 
-		if (sig->state == MX6_SIG_YES) {
+		if (sig->state == MX6_SIG_YES && !counts) {
+			continue; /* a registration alone vouches for nothing */
+		} else if (sig->state == MX6_SIG_YES) {
 			char reason[128];
 
 			if (sig->detail[0] != '\0')

@@ -76,6 +76,9 @@
 #define KEY_PREFIX     "mx6:v1:"
 #define HISTORY_PREFIX "mx6:v1:history:"
 #define AB_PREFIX      "mx6:v1:ab:"
+#define CACHE_PREFIX   "mx6:v1:cache:"
+/* "EXPIRES VALUE" of a cache entry. */
+#define MAX_CACHE_VALUE 480
 
 /* LMDB's compiled-in limit (mdb_env_get_maxkeysize()); Redis allows more. */
 #define MAX_KEY 511
@@ -618,6 +621,42 @@ int mx6_store_addressbook_has(struct mx6_store *store, const char *user,
 	return expired(last_seen, now, max_age) ? 0 : 1;
 }
 
+int mx6_store_cache_put(struct mx6_store *store, const char *space, const char *name,
+			const char *value, int64_t expires)
+{
+	char key[MAX_KEY + 1], text[MAX_CACHE_VALUE + 1];
+	int n;
+
+	if (make_key(key, CACHE_PREFIX, space, name) < 0 || expires < 0)
+		return -1;
+	n = snprintf(text, sizeof(text), "%lld %s", (long long)expires, value);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -1;
+	return checked(store, store->backend->ops->put(store->backend, key, text));
+}
+
+int mx6_store_cache_get(struct mx6_store *store, const char *space, const char *name,
+			int64_t now, char *buf, size_t buflen)
+{
+	char key[MAX_KEY + 1], text[MAX_CACHE_VALUE + 1];
+	uint64_t expires;
+	const char *p;
+	int status;
+
+	if (make_key(key, CACHE_PREFIX, space, name) < 0)
+		return 0;
+	if ((status = get(store, key, text, sizeof(text))) <= 0)
+		return status;
+	if ((p = parse_decimal(text, INT64_MAX, &expires)) == NULL || *p != ' ') {
+		warn_malformed(store, key, text);
+		return 0;
+	}
+	if ((int64_t)expires <= now)
+		return 0;
+	mx6_strlcpy(buf, p + 1, buflen);
+	return 1;
+}
+
 struct list_ctx {
 	struct mx6_store *store;
 	size_t prefix_len;
@@ -668,6 +707,10 @@ static int export_entry(void *ctx, const char *key, const char *value)
 {
 	struct export_ctx *ec = ctx;
 	char err[MAX_LINE + 128];
+
+	/* A cache is rebuilt by itself: not worth a backup or a migration. */
+	if (strncmp(key, CACHE_PREFIX, strlen(CACHE_PREFIX)) == 0)
+		return 0;
 
 	if (entry_valid(key, value, err, sizeof(err)) < 0) {
 		ec->skipped++;

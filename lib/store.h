@@ -50,6 +50,14 @@
  *	"LINE: message" in err_r. Together they back up a store and migrate
  *	it from LMDB to Redis.
  *
+ *	mx6_store_cache_put() keeps VALUE (printable text, at most about
+ *	450 bytes) under SPACE and NAME ("mx6:v1:cache:SPACE:NAME", SPACE
+ *	without ':') until EXPIRES (unix s); returns 0 or -1.
+ *	mx6_store_cache_get() returns 1 with the value in buf (truncated to
+ *	buflen) when it is there and not expired at NOW, 0 when not, -1.
+ *	An expired entry stays until it is replaced. Export skips cache
+ *	entries.
+ *
  *	All operations may be called from any number of threads at once.
  */
 #ifndef MX6_STORE_H
@@ -82,6 +90,11 @@ int mx6_store_addressbook_has(struct mx6_store *store, const char *user,
 			      const char *correspondent, int64_t now, int64_t max_age);
 int mx6_store_addressbook_list(struct mx6_store *store, const char *user,
 			       mx6_store_entry_fn fn, void *ctx);
+
+int mx6_store_cache_put(struct mx6_store *store, const char *space, const char *name,
+			const char *value, int64_t expires);
+int mx6_store_cache_get(struct mx6_store *store, const char *space, const char *name,
+			int64_t now, char *buf, size_t buflen);
 
 long mx6_store_export(struct mx6_store *store, FILE *fp);
 long mx6_store_import(struct mx6_store *store, FILE *fp, char *err_r, size_t errlen);

@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
+#include <json-c/json_c_version.h>
 #include <libpsl.h>
 #include <lmdb.h>
 #include <maxminddb.h>
@@ -35,4 +37,6 @@ void mx6_print_library_versions(FILE *fp)
 	fprintf(fp, "%s\n", mdb_version(NULL, NULL, NULL));
 	fprintf(fp, "hiredis %d.%d.%d (built against)\n", HIREDIS_MAJOR, HIREDIS_MINOR,
 		HIREDIS_PATCH);
+	fprintf(fp, "libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
+	fprintf(fp, "json-c %s\n", json_c_version());
 }

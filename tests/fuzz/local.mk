@@ -10,7 +10,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_dmarc \
 	tests/fuzz/fuzz_dnswl \
 	tests/fuzz/fuzz_addressbook \
-	tests/fuzz/fuzz_session
+	tests/fuzz/fuzz_session \
+	tests/fuzz/fuzz_rdap
 
 EXTRA_DIST += tests/fuzz/run tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/dict
 
@@ -45,6 +46,10 @@ tests_fuzz_fuzz_dnswl_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_addressbook_SOURCES = tests/fuzz/fuzz_addressbook.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_addressbook_LDADD = $(LIBMX6)
 tests_fuzz_fuzz_addressbook_LDFLAGS = $(FUZZ_LINK_FLAGS)
+
+tests_fuzz_fuzz_rdap_SOURCES = tests/fuzz/fuzz_rdap.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_rdap_LDADD = $(LIBMX6)
+tests_fuzz_fuzz_rdap_LDFLAGS = $(FUZZ_LINK_FLAGS)
 
 tests_fuzz_fuzz_session_SOURCES = tests/fuzz/fuzz_session.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_session_LDADD = $(LIBMX6)

@@ -1059,6 +1059,107 @@ START_TEST(manual_check_finds_only_tagged_entries)
 }
 END_TEST
 
+/* RDAP keys (SPEC 8a) */
+
+START_TEST(rdap_defaults_and_no_client_without_a_signal)
+{
+	struct mx6_config *cfg = load_ok("");
+
+	ck_assert_ptr_null(cfg->rdap);
+	ck_assert_ptr_null(cfg->registrar_greenlist);
+	ck_assert_int_eq(cfg->whois_require_contact, 0);
+	ck_assert_uint_eq(cfg->whois_signal, MX6_WHOIS_DOMAIN);
+	ck_assert_str_eq(cfg->rdap_url, "https://rdap.org/");
+	ck_assert_uint_eq(cfg->rdap_timeout_ms, 3000);
+	ck_assert_uint_eq(cfg->rdap_cache_ttl, 86400);
+	ck_assert_uint_eq(cfg->rdap_negative_ttl, 3600);
+	mx6_config_unref(&cfg);
+}
+END_TEST
+
+START_TEST(rdap_client_is_built_for_a_signal)
+{
+	struct mx6_config *cfg;
+
+	unit_put(dir, "registrars", "292\n");
+	cfg = load_ok("registrar_greenlist = registrars\nwhois_require_contact = yes\n"
+		      "whois_signal = both\nrdap_timeout = 1.5\nrdap_cache_ttl = 12h\n"
+		      "rdap_negative_ttl = 90\nrdap_url = http://127.0.0.1:8080\n");
+	ck_assert_ptr_nonnull(cfg->rdap);
+	ck_assert_ptr_nonnull(cfg->registrar_greenlist);
+	ck_assert_ptr_null(cfg->rdap_cache); /* neither learn nor state: no cache */
+	ck_assert_uint_eq(cfg->whois_signal, MX6_WHOIS_DOMAIN | MX6_WHOIS_NETWORK);
+	ck_assert_uint_eq(cfg->rdap_timeout_ms, 1500);
+	ck_assert_uint_eq(cfg->rdap_cache_ttl, 12 * 3600);
+	ck_assert_uint_eq(cfg->rdap_negative_ttl, 90);
+	mx6_config_unref(&cfg);
+}
+END_TEST
+
+START_TEST(rdap_cache_uses_a_state_store_that_is_named)
+{
+	char *text = unit_strdupf("whois_require_contact = yes\nstate = lmdb:%s/state\n", dir);
+	struct mx6_config *cfg = load_ok(text);
+
+	ck_assert_ptr_nonnull(cfg->rdap);
+	ck_assert_ptr_nonnull(cfg->rdap_cache);
+	ck_assert_ptr_null(cfg->store); /* learn = no: no history */
+	mx6_config_unref(&cfg);
+	free(text);
+}
+END_TEST
+
+START_TEST(bad_rdap_values_are_errors)
+{
+	refused_with("whois_signal = sometimes\n", 1,
+		     "'sometimes' is not one of domain, network, both");
+	teardown();
+	setup();
+	refused_with("\nrdap_url = ftp://rdap.example/\n", 2,
+		     "RDAP URL 'ftp://rdap.example/' must start with https:// (or http://)");
+	teardown();
+	setup();
+	refused_with("rdap_cache_ttl = 2 days\n", 1,
+		     "'2 days' is not a duration like 3600, 30m, 12h or 1d (at most 365d)");
+	teardown();
+	setup();
+	refused_with("rdap_negative_ttl = 366d\n", 1,
+		     "'366d' is not a duration like 3600, 30m, 12h or 1d (at most 365d)");
+	teardown();
+	setup();
+	refused_with("rdap_timeout = 0\n", 1, "'0' is not a number of seconds from 0.1 to 300");
+}
+END_TEST
+
+START_TEST(registrar_list_error_names_its_file_and_line)
+{
+	char *path, *expected;
+	struct mx6_config *cfg;
+
+	path = unit_write(dir, "registrars", "292\nMark Monitor\n");
+	cfg = load("registrar_greenlist = registrars\n");
+	expected = unit_strdupf("%s:2: one registrar ID or name per line: 'Mark Monitor'", path);
+	ck_assert_ptr_null(cfg);
+	ck_assert_int_eq(reported(expected), 1);
+	free(expected);
+	free(path);
+}
+END_TEST
+
+START_TEST(bad_bootstrap_file_is_an_error)
+{
+	struct mx6_config *cfg;
+
+	unit_put(dir, "dns.json", "{\"services\": 5}");
+	cfg = load("rdap_bootstrap_dns = dns.json\n");
+	ck_assert_ptr_null(cfg);
+	ck_assert_int_eq((int)reports.n, 1);
+	ck_assert_msg(strstr(reports.message[0], "milter.conf:1: ") != NULL &&
+			      strstr(reports.message[0], "dns.json: no \"services\" array") != NULL,
+		      "%s", reports.message[0]);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1131,6 +1232,16 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, list_path_is_absolute_when_the_config_path_is_relative);
 	tcase_add_test(tc, ref_shares_the_snapshot_and_unref_clears_the_pointer);
 	tcase_add_test(tc, unref_of_null_does_nothing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rdap");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, rdap_defaults_and_no_client_without_a_signal);
+	tcase_add_test(tc, rdap_client_is_built_for_a_signal);
+	tcase_add_test(tc, rdap_cache_uses_a_state_store_that_is_named);
+	tcase_add_test(tc, bad_rdap_values_are_errors);
+	tcase_add_test(tc, registrar_list_error_names_its_file_and_line);
+	tcase_add_test(tc, bad_bootstrap_file_is_an_error);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("listeners");

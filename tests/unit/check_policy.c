@@ -818,6 +818,67 @@ START_TEST(pending_steps_at_eom_leave_a_green_match)
 }
 END_TEST
 
+/* RDAP signals (SPEC 8a): a registration vouches only for an authenticated domain. */
+
+static struct mx6_signal rdap_match(const char *list, unsigned line, const char *detail)
+{
+	struct mx6_signal sig = match(list, line);
+
+	snprintf(sig.detail, sizeof(sig.detail), "%s", detail);
+	return sig;
+}
+
+START_TEST(listed_registrar_of_an_authenticated_domain_is_green)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+	char src[128];
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	snprintf(ev.auth.domain, sizeof(ev.auth.domain), "example.org");
+	ev.green[MX6_GREEN_REGISTRAR] = rdap_match("/etc/mx6-milter/registrars", 4, "292");
+	ev.green[MX6_GREEN_WHOIS_DOMAIN] = rdap_match(NULL, 0, "domain");
+	ev.green[MX6_GREEN_WHOIS_NETWORK] = rdap_match(NULL, 0, "network");
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_GREEN);
+	ck_assert_str_eq(v.reasons, "registrar:292,whois:domain,whois:network");
+	ck_assert_str_eq(mx6_verdict_source(&v, src, sizeof(src)), "/etc/mx6-milter/registrars:4");
+}
+END_TEST
+
+START_TEST(rdap_signals_without_an_authenticated_domain_count_for_nothing)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_NO);
+	ev.green[MX6_GREEN_REGISTRAR] = rdap_match("/etc/mx6-milter/registrars", 4, "292");
+	ev.green[MX6_GREEN_WHOIS_DOMAIN] = rdap_match(NULL, 0, "domain");
+	ev.green[MX6_GREEN_WHOIS_NETWORK] = rdap_match(NULL, 0, "network");
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_int_eq(v.temperror, 0);
+	ck_assert_str_eq(v.reasons, "unlisted");
+	ck_assert_int_eq(mx6_green_signal_needs_domain(MX6_GREEN_REGISTRAR), 1);
+	ck_assert_int_eq(mx6_green_signal_needs_domain(MX6_GREEN_DOMAIN), 0);
+}
+END_TEST
+
+START_TEST(pending_rdap_signal_keeps_the_verdict_open_until_eom)
+{
+	struct mx6_evidence ev = unlisted_client();
+	struct mx6_verdict v;
+
+	ev.auth_fail = signal_of(MX6_SIG_PENDING);
+	ev.green[MX6_GREEN_REGISTRAR] = signal_of(MX6_SIG_PENDING);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_RCPT);
+	ck_assert_int_eq(v.class, MX6_CLASS_PENDING);
+	v = decide(MX6_MODE_DEFENSIVE, &ev, MX6_STAGE_EOM);
+	ck_assert_int_eq(v.class, MX6_CLASS_UNKNOWN);
+	ck_assert_str_eq(v.reasons, "unlisted");
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -874,6 +935,9 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, every_green_match_is_reported_and_the_first_list_is_the_source);
 	tcase_add_test(tc, source_comes_from_the_first_match_that_has_a_list);
 	tcase_add_test(tc, new_green_signal_reasons);
+	tcase_add_test(tc, listed_registrar_of_an_authenticated_domain_is_green);
+	tcase_add_test(tc, rdap_signals_without_an_authenticated_domain_count_for_nothing);
+	tcase_add_test(tc, pending_rdap_signal_keeps_the_verdict_open_until_eom);
 	tcase_add_test(tc, pending_steps_at_eom_count_as_no_match);
 	tcase_add_test(tc, pending_steps_at_eom_leave_a_green_match);
 	suite_add_tcase(s, tc);

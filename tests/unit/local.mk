@@ -126,3 +126,18 @@ endif
 tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c $(UNIT_COMMON)
 tests_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_metrics_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_rdap
+endif
+# Fixtures: the responses and bootstrap files tests/rdap/server.py serves too.
+EXTRA_DIST += tests/data/rdap/listed.json tests/data/rdap/offlist.json \
+	tests/data/rdap/named.json tests/data/rdap/redacted.json \
+	tests/data/rdap/rfc9537.json tests/data/rdap/contact.json \
+	tests/data/rdap/malformed.json tests/data/rdap/network-contact.json \
+	tests/data/rdap/network-nocontact.json tests/data/rdap/bootstrap-dns.json \
+	tests/data/rdap/bootstrap-ipv6.json
+
+tests_unit_check_rdap_SOURCES = tests/unit/check_rdap.c $(UNIT_COMMON)
+tests_unit_check_rdap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_rdap_LDADD = $(UNIT_LDADD)
