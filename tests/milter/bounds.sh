@@ -7,8 +7,10 @@
 # domain, and friend.test is on domain_whitelist (trusted).
 #
 # 1. max_headers = 5: From as the 5th field: trusted; as the 6th: not
-#    inspected, no From-based pass, deferred with defer_reply; one log line
-#    "bound=max_headers limit=5".
+#    inspected, no From-based pass, deferred with defer_reply (reason
+#    bounds); one log line "bound=max_headers limit=5". A client on
+#    ip_greenlist: green with 5 fields, deferred with 6 (an unseen From
+#    could have failed DMARC, which no greenlist outweighs).
 # 2. max_header_bytes = 1024: fields of exactly 1024 bytes with From last:
 #    trusted; one byte more: deferred.
 # 3. max_recipients = 2, addressbooks of bob, carol and erin all list the
@@ -130,7 +132,8 @@ deferred() {
 
 # ------------------------------------------------------------ max_headers
 t_section "max_headers = 5"
-conf "domain_whitelist = domains" "max_headers = 5"
+echo 2001:db8::77 >"$T_DIR/greenips"
+conf "domain_whitelist = domains" "ip_greenlist = greenips" "max_headers = 5"
 t_start "$T_DIR/milter.conf"
 msgf hdr-edge 2001:db8::66 4 20 -h "$FROM"
 trusted "From is the 5th field"
@@ -138,7 +141,14 @@ t_log_mark
 msgf hdr-over 2001:db8::66 5 20 -h "$FROM"
 deferred "From is the 6th field"
 t_log_has "max_headers: log line" "Qhdr-over: client=[2001:db8::66] bound=max_headers limit=5 headers=5 "
-t_log_has "max_headers: decision" "Qhdr-over: client=[2001:db8::66]" "class=unknown" "action=defer" "dmarc:permerror"
+t_log_has "max_headers: decision" "Qhdr-over: client=[2001:db8::66]" "class=unknown" "action=defer" "reasons=bounds,spf:pass,dkim:none,dmarc:permerror"
+t_section "max_headers = 5: a client on ip_greenlist is green only if every field was inspected"
+msgf green-edge 2001:db8::77 4 20 -f '<a@stranger.test>' -h 'From: <a@stranger.test>'
+t_match '^insheader 0 X-MX6-Verdict: green; reason=ip_greenlist' "ip_greenlist, 5 fields: green"
+t_log_mark
+msgf green-over 2001:db8::77 5 20 -f '<a@stranger.test>' -h 'From: <a@stranger.test>'
+deferred "ip_greenlist, 6 fields (an unseen From could fail DMARC)"
+t_log_has "ip_greenlist, 6 fields: reason bounds" "Qgreen-over: client=[2001:db8::77]" "class=unknown" "reasons=bounds,"
 t_section "max_headers = 5: From first, then more than 5 fields (a second From could hide there)"
 msg hdr-first2 2001:db8::66 -h "$FROM" -h 'X-A: 1' -h 'X-B: 2' -h 'X-C: 3' -h 'X-D: 4' -h 'X-E: 5'
 deferred "From first, 6 fields"
