@@ -684,7 +684,12 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 	a->dkim_done = 1;
 	authenticate_domain(cfg, a);
 	if (ev->auth_fail.state != MX6_SIG_YES) {
-		if (a->dmarc == MX6_AUTH_FAIL && a->dmarc_policy != MX6_DMARC_NONE) {
+		if (g->headers_truncated) {
+			/* The unseen From could have failed DMARC: no greenlist may
+			 * outweigh that (SPEC 3 step 3). */
+			ev->auth_fail.state = MX6_SIG_YES;
+			ev->auth_fail_reason = "bounds";
+		} else if (a->dmarc == MX6_AUTH_FAIL && a->dmarc_policy != MX6_DMARC_NONE) {
 			ev->auth_fail.state = MX6_SIG_YES;
 			ev->auth_fail_reason = "dmarc";
 		} else {

@@ -40,7 +40,10 @@
  *	and the message has no header evidence at all: no From address (so
  *	no DMARC result and no authenticated domain) and no DKIM result,
  *	because a field left unseen (a second From, a header a signer
- *	oversigned) could have made it worthless. headers_truncated says so.
+ *	oversigned) could have made it worthless. Nor can such a message be
+ *	shown not to fail DMARC, so it counts as an authentication failure
+ *	(auth_fail, reason "bounds"): only ip_whitelist still makes it
+ *	trusted, no greenlist green. headers_truncated says so.
  *
  *	memory counts the bytes this code copies and holds for the message:
  *	each inspected header field's name and value (libopendkim keeps a

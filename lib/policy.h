@@ -15,7 +15,8 @@
  *	unknown client address, listener mode off).
  *
  *	reasons is a comma-separated list of reason tokens ("ip_whitelist",
- *	"ip_greenlist", "unlisted", "temperror"); source names the list and
+ *	"ip_greenlist", "unlisted", "temperror", "auth-fail", "bounds" for an
+ *	auth_fail whose auth_fail_reason is "bounds"); source names the list and
  *	line that decided a trusted or green verdict.
  *
  *	mx6_action_for() maps (mode, class) to what the milter does, per the

@@ -64,7 +64,7 @@ struct mx6_session {
 	char authres[MX6_AUTHRES_MAX];
 	char verdict_header[MX6_REASONS_MAX + 512];
 	int failed; /* an internal error hit this message: fail safe at EOM */
-	int bounds_logged; /* the "bound reached" line for this message is out */
+	unsigned bounds_logged; /* bounds (bits) whose line for this message is out */
 	int learns;		   /* IPv4 client with learn = yes (connection) */
 	char submitter[320];	   /* authenticated local user's address (submission) */
 	struct mx6_gather gather;
@@ -266,32 +266,36 @@ static enum mx6_step failsafe(struct mx6_session *s, enum mx6_step otherwise)
 }
 
 /*
- * One line per message when a bound stops inspection (SPEC 10), so an
- * operator can tell "no evidence" from "evidence not looked at".
+ * One line per message and bound when a bound stops inspection (SPEC 10),
+ * so an operator can tell "no evidence" from "evidence not looked at".
  */
+static void log_bound(struct mx6_session *s, unsigned bit, const char *bound,
+		      unsigned limit)
+{
+	const struct mx6_gather *g = &s->gather;
+
+	if (s->bounds_logged & bit)
+		return;
+	s->bounds_logged |= bit;
+	mx6_msg_warn("%s: client=[%s] bound=%s limit=%u headers=%u header_bytes=%zu "
+		     "recipients=%zu memory=%zu",
+		     s->queue_id, s->client_text, bound, limit, g->headers, g->header_bytes,
+		     g->rcpts_total, g->memory);
+}
+
 static void log_bounds(struct mx6_session *s)
 {
 	const struct mx6_gather *g = &s->gather;
 	const struct mx6_config *cfg = s->cfg;
-	const char *what;
 
-	if (s->bounds_logged)
-		return;
 	if (g->over_memory)
-		what = "max_session_memory";
+		log_bound(s, 1, "max_session_memory", cfg->max_session_memory);
+	else if (g->headers_truncated && g->headers >= cfg->max_headers)
+		log_bound(s, 2, "max_headers", cfg->max_headers);
 	else if (g->headers_truncated)
-		what = g->headers >= cfg->max_headers ? "max_headers" : "max_header_bytes";
-	else if (g->rcpts_total > cfg->max_recipients)
-		what = "max_recipients";
-	else
-		return;
-	s->bounds_logged = 1;
-	mx6_msg_warn("%s: client=[%s] bound reached: %s (max_headers=%u max_header_bytes=%u "
-		     "max_recipients=%u max_session_memory=%u) headers=%u header_bytes=%zu "
-		     "recipients=%zu memory=%zu; the rest is not inspected",
-		     s->queue_id, s->client_text, what, cfg->max_headers, cfg->max_header_bytes,
-		     cfg->max_recipients, cfg->max_session_memory, g->headers, g->header_bytes,
-		     g->rcpts_total, g->memory);
+		log_bound(s, 4, "max_header_bytes", cfg->max_header_bytes);
+	if (g->rcpts_total > cfg->max_recipients)
+		log_bound(s, 8, "max_recipients", cfg->max_recipients);
 }
 
 /*

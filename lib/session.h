@@ -23,7 +23,11 @@
  *	MX6_STEP_ACCEPT    (eom only) accept after applying the header edits.
  *	An internal error yields TEMPFAIL with "451 4.3.0" for an IPv6 client
  *	and CONTINUE/ACCEPT for anything else (SPEC 10): IPv4 mail is never
- *	refused.
+ *	refused. Likewise a message whose evidence did not fit in
+ *	max_session_memory (gather.h) gets TEMPFAIL with "451 4.3.4" at end
+ *	of message from an IPv6 client on a defensive or mx6 listener. Each
+ *	bound that stops inspection is logged once per message
+ *	("bound=KEY limit=N ...").
  *
  *	mx6_session_abort() forgets the current message (SMTP RSET or the
  *	MTA's abort); connection facts stay.

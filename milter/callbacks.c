@@ -187,8 +187,7 @@ static void report_refusals(void)
 
 	if (now <= last || !atomic_compare_exchange_strong(&last_refusal_log, &last, now))
 		return;
-	mx6_msg_warn("max_sessions=%u reached: ipv6_deferred=%lu other_accepted_uninspected=%lu "
-		     "since the last report",
+	mx6_msg_warn("bound=max_sessions limit=%u ipv6_deferred=%lu other_accepted_uninspected=%lu",
 		     atomic_load(&refusal_limit), atomic_exchange(&refused_ipv6, 0),
 		     atomic_exchange(&skipped_other, 0));
 }

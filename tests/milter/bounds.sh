@@ -7,8 +7,10 @@
 # domain, and friend.test is on domain_whitelist (trusted).
 #
 # 1. max_headers = 5: From as the 5th field: trusted; as the 6th: not
-#    inspected, no From-based pass, deferred with defer_reply; one log line
-#    "bound reached: max_headers".
+#    inspected, no From-based pass, deferred with defer_reply (reason
+#    bounds); one log line "bound=max_headers limit=5". A client on
+#    ip_greenlist: green with 5 fields, deferred with 6 (an unseen From
+#    could have failed DMARC, which no greenlist outweighs).
 # 2. max_header_bytes = 1024: fields of exactly 1024 bytes with From last:
 #    trusted; one byte more: deferred.
 # 3. max_recipients = 2, addressbooks of bob, carol and erin all list the
@@ -130,15 +132,23 @@ deferred() {
 
 # ------------------------------------------------------------ max_headers
 t_section "max_headers = 5"
-conf "domain_whitelist = domains" "max_headers = 5"
+echo 2001:db8::77 >"$T_DIR/greenips"
+conf "domain_whitelist = domains" "ip_greenlist = greenips" "max_headers = 5"
 t_start "$T_DIR/milter.conf"
 msgf hdr-edge 2001:db8::66 4 20 -h "$FROM"
 trusted "From is the 5th field"
 t_log_mark
 msgf hdr-over 2001:db8::66 5 20 -h "$FROM"
 deferred "From is the 6th field"
-t_log_has "max_headers: log line" "Qhdr-over: client=[2001:db8::66] bound reached: max_headers" "headers=5"
-t_log_has "max_headers: decision" "Qhdr-over: client=[2001:db8::66]" "class=unknown" "action=defer" "dmarc:permerror"
+t_log_has "max_headers: log line" "Qhdr-over: client=[2001:db8::66] bound=max_headers limit=5 headers=5 "
+t_log_has "max_headers: decision" "Qhdr-over: client=[2001:db8::66]" "class=unknown" "action=defer" "reasons=bounds,spf:pass,dkim:none,dmarc:permerror"
+t_section "max_headers = 5: a client on ip_greenlist is green only if every field was inspected"
+msgf green-edge 2001:db8::77 4 20 -f '<a@stranger.test>' -h 'From: <a@stranger.test>'
+t_match '^insheader 0 X-MX6-Verdict: green; reason=ip_greenlist' "ip_greenlist, 5 fields: green"
+t_log_mark
+msgf green-over 2001:db8::77 5 20 -f '<a@stranger.test>' -h 'From: <a@stranger.test>'
+deferred "ip_greenlist, 6 fields (an unseen From could fail DMARC)"
+t_log_has "ip_greenlist, 6 fields: reason bounds" "Qgreen-over: client=[2001:db8::77]" "class=unknown" "reasons=bounds,"
 t_section "max_headers = 5: From first, then more than 5 fields (a second From could hide there)"
 msg hdr-first2 2001:db8::66 -h "$FROM" -h 'X-A: 1' -h 'X-B: 2' -h 'X-C: 3' -h 'X-D: 4' -h 'X-E: 5'
 deferred "From first, 6 fields"
@@ -155,7 +165,7 @@ trusted "1024 bytes of header"
 t_log_mark
 msgf bytes-over 2001:db8::66 1 1000 -h "$FROM"
 deferred "1025 bytes of header"
-t_log_has "max_header_bytes: log line" "Qbytes-over: client=[2001:db8::66] bound reached: max_header_bytes" "header_bytes=1000"
+t_log_has "max_header_bytes: log line" "Qbytes-over: client=[2001:db8::66] bound=max_header_bytes limit=1024 headers=1 header_bytes=1000 "
 
 # ------------------------------------------------------------ max_recipients
 t_section "max_recipients = 2 (addressbooks of bob, carol, erin list the author)"
@@ -167,7 +177,7 @@ t_log_mark
 msg rcpt-over 2001:db8::66 -h "$FROM" -r '<bob@example.net>' -r '<carol@example.net>' -r '<erin@example.net>'
 t_match '^insheader 0 X-MX6-Verdict: green; reason=addressbook:some' "3 recipients, the 3rd not looked up: green, not trusted"
 t_line "eom: accept" "3 recipients: accepted (green)"
-t_log_has "max_recipients: log line" "Qrcpt-over: client=[2001:db8::66] bound reached: max_recipients" "recipients=3"
+t_log_has "max_recipients: log line" "Qrcpt-over: client=[2001:db8::66] bound=max_recipients limit=2 " "recipients=3 "
 
 # ------------------------------------------------------------ max_session_memory
 t_section "max_session_memory = 16k, max_header_bytes = 64k"
@@ -189,7 +199,7 @@ cp "$T_DIR/mem-over.out" "$T_OUT"
 t_line "eom: reply" "IPv6 over memory: refused at end of message"
 t_line "reply: 451 4.3.4 Message too large for mx6-milter to inspect over IPv6; please retry over IPv4" \
 	"IPv6 over memory: 451 4.3.4"
-t_log_has "max_session_memory: log line" "Qmem-over: client=[2001:db8::66] bound reached: max_session_memory"
+t_log_has "max_session_memory: log line" "Qmem-over: client=[2001:db8::66] bound=max_session_memory limit=16384 headers=16 header_bytes=15025 "
 t_log_has "max_session_memory: decision" "Qmem-over: client=[2001:db8::66]" "action=defer" "max_session_memory" 'reply="451 4.3.4"'
 cp "$T_DIR/mem-over4.out" "$T_OUT"
 t_line "eom: accept" "IPv4 over memory: accepted"
@@ -277,9 +287,9 @@ for n in 1 2 3 4; do
 done
 sleep 1.2
 t_msg -f '<a@stranger.test>' 2001:db8::1 | t_session burst5
-t_log_has "refusals logged" "max_sessions=2 reached: ipv6_deferred="
-lines=$(tail -n +"$((T_LOG_MARK + 1))" "$T_LOG" | grep -c 'max_sessions=2 reached')
-sum=$(tail -n +"$((T_LOG_MARK + 1))" "$T_LOG" | grep 'max_sessions=2 reached' |
+t_log_has "refusals logged" "bound=max_sessions limit=2 ipv6_deferred="
+lines=$(tail -n +"$((T_LOG_MARK + 1))" "$T_LOG" | grep -c 'bound=max_sessions limit=2 ')
+sum=$(tail -n +"$((T_LOG_MARK + 1))" "$T_LOG" | grep 'bound=max_sessions limit=2 ' |
 	sed 's/.*ipv6_deferred=\([0-9]*\) other_accepted_uninspected=\([0-9]*\).*/\1 \2/' |
 	awk '{ s6 += $1; s4 += $2 } END { print s6 "+" s4 }')
 burst_end=$(date +%s)

@@ -175,6 +175,7 @@ START_TEST(from_as_last_header_within_max_headers_is_seen)
 	ck_assert_int_eq(ev.auth.from_ok, 1);
 	ck_assert_str_eq(ev.auth.from_address, "a@example.org");
 	ck_assert_int_eq(ev.auth.dmarc, MX6_AUTH_NONE);
+	ck_assert_int_eq(ev.auth_fail.state, MX6_SIG_NO);
 }
 END_TEST
 
@@ -193,6 +194,9 @@ START_TEST(from_beyond_max_headers_is_missing)
 	ck_assert_str_eq(ev.auth.from_address, "");
 	ck_assert_int_eq(ev.auth.dmarc, MX6_AUTH_PERMERROR);
 	ck_assert_str_eq(ev.auth.domain, "");
+	/* It cannot be shown not to fail DMARC: no greenlist outweighs it. */
+	ck_assert_int_eq(ev.auth_fail.state, MX6_SIG_YES);
+	ck_assert_str_eq(ev.auth_fail_reason, "bounds");
 }
 END_TEST
 
