@@ -83,11 +83,11 @@ struct mx6_gather {
 	size_t rcpts_cap;   /* allocated (grows: most mail has one recipient) */
 	size_t rcpts_total; /* given */
 	/* Bounds (max_headers, max_header_bytes, max_session_memory). */
-	unsigned headers;	/* header fields inspected */
-	size_t header_bytes;	/* their names and values */
-	size_t memory;		/* bytes copied and held for this message */
-	int headers_truncated;	/* a header field was left uninspected */
-	int over_memory;	/* something was not kept: max_session_memory */
+	unsigned headers;      /* header fields inspected */
+	size_t header_bytes;   /* their names and values */
+	size_t memory;	       /* bytes copied and held for this message */
+	int headers_truncated; /* a header field was left uninspected */
+	int over_memory;       /* something was not kept: max_session_memory */
 };
 
 void mx6_gather_connect(const struct mx6_config *cfg, int decides, int learns,
