@@ -148,11 +148,10 @@ void mx6_decide(const struct mx6_config *cfg, enum mx6_mode mode,
 	/* Step 3: a forgery is unknown, whatever the greenlists say; so is a
 	 * message whose headers a bound kept from being checked (gather.h). */
 	if (ev->auth_fail.state == MX6_SIG_YES) {
-		unknown(v, ev,
-			ev->auth_fail_reason != NULL && strcmp(ev->auth_fail_reason, "bounds") == 0
-				? "bounds"
-				: "auth-fail",
-			0);
+		int bounds = ev->auth_fail_reason != NULL &&
+			     strcmp(ev->auth_fail_reason, "bounds") == 0;
+
+		unknown(v, ev, bounds ? "bounds" : "auth-fail", 0);
 		return;
 	}
 	authfail_pending = is_pending(&ev->auth_fail, stage);

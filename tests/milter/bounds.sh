@@ -308,5 +308,7 @@ t_msg -q Qafter -f '<a@stranger.test>' 2001:db8::1 | t_session after
 t_line "rcpt: reply" "after the held sessions end, IPv6 mail is inspected again (deferred at RCPT)"
 t_line "reply: $DEFER" "after: defer_reply"
 t_running
+t_stop
+t_check "the daemon stopped cleanly (status $T_STATUS; a sanitizer report would change it)" [ "$T_STATUS" = 0 ]
 
 t_done
