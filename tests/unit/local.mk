@@ -114,3 +114,11 @@ endif
 tests_unit_check_store_SOURCES = tests/unit/check_store.c $(UNIT_COMMON)
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_store_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_report
+endif
+
+tests_unit_check_report_SOURCES = tests/unit/check_report.c $(UNIT_COMMON)
+tests_unit_check_report_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_report_LDADD = $(UNIT_LDADD)
