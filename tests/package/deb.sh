@@ -2,7 +2,9 @@
 # tests/package/deb.sh -- build the Debian package from a clean copy of the
 # distribution (make distdir: exactly the files of the release tarball, not
 # the developer's tree) with dpkg-buildpackage -us -uc -b, then check it with
-# lintian (failing on errors) and look inside the .deb.
+# lintian (failing on errors), look inside the .deb, and install, reinstall
+# and purge it on a throw-away overlay of / (postinst's user and state
+# directory, the conffile, a valid configuration).
 #
 # Usage, from a configured tree: sh tests/package/deb.sh
 # MX6_DEB_KEEP=1 keeps the scratch directory. Exits 77 without the tools.
@@ -118,6 +120,52 @@ if "$tmp/root/usr/bin/mx6-report" </dev/null >"$tmp/report.out" 2>&1 &&
 	ok "the packaged mx6-report runs"
 else
 	not_ok "the packaged mx6-report runs" "$tmp/report.out"
+fi
+
+# Install, reinstall and purge for real, but on a throw-away overlay of /
+# in a private mount namespace (dpkg, adduser and the files all land in a
+# tmpfs that vanishes with the namespace): the system itself is never
+# touched. Needs root and overlayfs; skipped (said so) otherwise.
+cat >"$tmp/install.sh" <<'SCRIPT'
+set -e
+ov=$1/ov
+mkdir -p "$ov"
+mount -t tmpfs tmpfs "$ov"
+mkdir -p "$ov/upper" "$ov/work" "$ov/root"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
+mount -t proc proc "$ov/root/proc"
+mount --bind /dev "$ov/root/dev"
+echo "overlay: mounted"
+cp "$2" "$ov/root/tmp/mx6-milter.deb"
+chroot "$ov/root" sh -c '
+	set -e
+	dpkg -i /tmp/mx6-milter.deb
+	echo "user: $(getent passwd mx6-milter | cut -d: -f1,6,7)"
+	echo "state: $(stat -c "%U:%G %a" /var/lib/mx6-milter)"
+	/usr/sbin/mx6-milter -n -c /etc/mx6-milter/milter.conf && echo "config: valid"
+	dpkg -i /tmp/mx6-milter.deb && echo "reinstall: ok"
+	dpkg --purge mx6-milter
+	test ! -e /var/lib/mx6-milter && echo "purge: state removed"
+	test ! -e /etc/mx6-milter/milter.conf && echo "purge: conffile removed"
+'
+SCRIPT
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+	grep -qw overlay /proc/filesystems; then
+	unshare --mount --fork sh "$tmp/install.sh" "$tmp" "$deb" >"$tmp/install.log" 2>&1 || true
+fi
+if ! grep -qx "overlay: mounted" "$tmp/install.log" 2>/dev/null; then
+	echo "# install test skipped: needs root, unshare and an overlay mount of /"
+	sed 's/^/# /' "$tmp/install.log" 2>/dev/null | tail -n 5
+else
+	for want in "user: mx6-milter:/nonexistent:/usr/sbin/nologin" \
+		"state: mx6-milter:mx6-milter 750" "config: valid" "reinstall: ok" \
+		"purge: state removed" "purge: conffile removed"; do
+		if grep -qxF "$want" "$tmp/install.log"; then
+			ok "install on an overlay: $want"
+		else
+			not_ok "install on an overlay: $want" "$tmp/install.log"
+		fi
+	done
 fi
 
 echo "$pass passed, $fail failed"
