@@ -269,7 +269,7 @@ static void print_top_text(const char *title, const struct mx6_tally *t, size_t 
 	size_t k = top != NULL ? mx6_tally_top(t, top, n) : 0, i;
 
 	printf("\n%s:\n", title);
-	if (k == 0)
+	if (mx6_tally_distinct(t) == 0)
 		printf("  (none)\n");
 	for (i = 0; i < k; i++)
 		printf("  %10llu  %s\n", (unsigned long long)top[i].count, top[i].key);
@@ -279,11 +279,27 @@ static void print_top_text(const char *title, const struct mx6_tally *t, size_t 
 	free(top);
 }
 
+/* Busiest listener first, then by name and mode. */
+static int by_total(const void *a, const void *b)
+{
+	const struct listener_row *x = *(const struct listener_row *const *)a;
+	const struct listener_row *y = *(const struct listener_row *const *)b;
+	uint64_t tx = row_total(x), ty = row_total(y);
+	int n;
+
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	if ((n = strcmp(x->name, y->name)) != 0)
+		return n;
+	return strcmp(x->mode, y->mode);
+}
+
 static void print_text(const struct report *rp)
 {
+	const struct listener_row *rows[MAX_LISTENERS + 1];
 	uint64_t total = ipv6_total(rp);
 	char a[40], b[40];
-	size_t i;
+	size_t i, nrows = 0;
 	int c;
 
 	printf("mx6-report: period %s to %s\n",
@@ -308,11 +324,13 @@ static void print_text(const struct report *rp)
 	printf("\nper listener and mode:\n");
 	printf("  %-16s %-10s %8s %8s %8s %8s %8s %8s %11s\n", "listener", "mode", "total",
 	       "trusted", "green", "unknown", "deferred", "rejected", "would-defer");
-	for (i = 0; i <= MAX_LISTENERS; i++) {
-		const struct listener_row *r = &rp->rows[i];
+	for (i = 0; i <= MAX_LISTENERS; i++)
+		if (rp->rows[i].name[0] != '\0')
+			rows[nrows++] = &rp->rows[i];
+	qsort(rows, nrows, sizeof(rows[0]), by_total);
+	for (i = 0; i < nrows; i++) {
+		const struct listener_row *r = rows[i];
 
-		if (r->name[0] == '\0')
-			continue;
 		printf("  %-16s %-10s %8llu %8llu %8llu %8llu %8llu %8llu %11llu\n", r->name,
 		       r->mode, (unsigned long long)row_total(r),
 		       (unsigned long long)r->cls[C_TRUSTED], (unsigned long long)r->cls[C_GREEN],

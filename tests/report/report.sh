@@ -303,6 +303,14 @@ check "200000 distinct domains: 100000 tracked, 100000 untracked" "100000 100000
 check "200000 decisions: all would be deferred" 200000 \
 	"$(json "$tmp/big.json" 'print(d["report_mode"]["would_defer"])')"
 
+# At most 256 listener/mode rows (mx6-report(1)); the rest go to "(other)".
+awk 'BEGIN { for (i = 0; i < 300; i++)
+	printf "Q%d: client=[2001:db8::1] helo=h from=<a@b.test> listener=l%03d mode=report class=green action=accept reasons=noretry\n", i, i }' \
+	>"$tmp/listeners.log"
+"$REPORT" --json "$tmp/listeners.log" >"$tmp/listeners.json"
+check "300 listeners: 256 rows and (other)" "257 (other) 44" \
+	"$(json "$tmp/listeners.json" 'print(len(d["listeners"]), d["listeners"][-1]["listener"], d["listeners"][-1]["total"])')"
+
 # ------------------------------------------------------------------ errors
 "$REPORT" --json "$DATA/e2e.log" "$tmp/does-not-exist" >"$tmp/missing.json" 2>"$tmp/missing.err"
 check "a missing file: exit 1" 1 $?
