@@ -35,14 +35,16 @@ static int digits(const char *s, int n)
 
 static int valid_tm(const struct tm *tm)
 {
-	return tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 && tm->tm_mday <= 31 &&
-	       tm->tm_hour < 24 && tm->tm_min < 60 && tm->tm_sec <= 60;
+	return tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 &&
+	       tm->tm_mday <= 31 && tm->tm_hour < 24 && tm->tm_min < 60 &&
+	       tm->tm_sec <= 60;
 }
 
 /* "HH:MM" or "HH:MM:SS" at S; returns bytes read or 0. */
 static size_t clock_parse(const char *s, struct tm *tm, int seconds_required)
 {
-	if ((tm->tm_hour = digits(s, 2)) < 0 || s[2] != ':' || (tm->tm_min = digits(s + 3, 2)) < 0)
+	if ((tm->tm_hour = digits(s, 2)) < 0 || s[2] != ':' ||
+	    (tm->tm_min = digits(s + 3, 2)) < 0)
 		return 0;
 	if (s[5] == ':' && (tm->tm_sec = digits(s + 6, 2)) >= 0)
 		return 8;
@@ -73,7 +75,8 @@ static size_t syslog_time(const char *s, time_t now, int year, time_t *when_r)
 	else if ((tm.tm_mday = digits(s + 4, 2)) < 0)
 		return 0;
 	off = 6;
-	if (s[off] != ' ' || (n = clock_parse(s + off + 1, &tm, 1)) == 0 || !valid_tm(&tm))
+	if (s[off] != ' ' || (n = clock_parse(s + off + 1, &tm, 1)) == 0 ||
+	    !valid_tm(&tm))
 		return 0;
 	if (year <= 0) {
 		struct tm now_tm;
@@ -106,12 +109,14 @@ static size_t iso_time(const char *s, time_t *when_r)
 	time_t t;
 
 	memset(&tm, 0, sizeof(tm));
-	if ((tm.tm_year = digits(s, 4)) < 0 || s[4] != '-' || (tm.tm_mon = digits(s + 5, 2)) < 0 ||
-	    s[7] != '-' || (tm.tm_mday = digits(s + 8, 2)) < 0)
+	if ((tm.tm_year = digits(s, 4)) < 0 || s[4] != '-' ||
+	    (tm.tm_mon = digits(s + 5, 2)) < 0 || s[7] != '-' ||
+	    (tm.tm_mday = digits(s + 8, 2)) < 0)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	if ((s[off] == 'T' || s[off] == ' ') && (n = clock_parse(s + off + 1, &tm, 0)) > 0) {
+	if ((s[off] == 'T' || s[off] == ' ') &&
+	    (n = clock_parse(s + off + 1, &tm, 0)) > 0) {
 		off += 1 + n;
 		if (s[off] == '.' && isdigit((unsigned char)s[off + 1]))
 			for (off++; isdigit((unsigned char)s[off]); off++)
@@ -184,8 +189,9 @@ static int fields_parse(char *p, struct mx6_logline *r)
 			p += strcspn(p, " ");
 			if (*p != '\0')
 				*p++ = '\0';
+			/* E.g. a list path with a space: not ours to judge. */
 			if ((eq = strchr(key, '=')) == NULL)
-				continue; /* e.g. a list path with a space: not ours to judge */
+				continue;
 			*eq = '\0';
 			value = eq + 1;
 		}
@@ -266,8 +272,9 @@ int mx6_logline_parse(char *line, time_t now, int year, struct mx6_logline *r)
 	fields = mark + 2;
 	if (fields_parse(fields, r) < 0)
 		return MX6_LOGLINE_MALFORMED;
-	if (r->client == NULL || r->helo == NULL || r->from == NULL || r->listener == NULL ||
-	    r->mode == NULL || r->class_name == NULL || r->action == NULL || r->reasons == NULL)
+	if (r->client == NULL || r->helo == NULL || r->from == NULL ||
+	    r->listener == NULL || r->mode == NULL || r->class_name == NULL ||
+	    r->action == NULL || r->reasons == NULL)
 		return MX6_LOGLINE_MALFORMED;
 	if (*r->listener == '\0' || *r->mode == '\0' || *r->class_name == '\0' ||
 	    *r->action == '\0')

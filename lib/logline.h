@@ -9,7 +9,8 @@
  *	The daemon logs one line per decision (lib/session.c, SPEC 9):
  *
  *	QUEUEID: client=[ADDR] helo=NAME from=<ADDR> listener=NAME mode=MODE
- *	    class=CLASS action=ACTION reasons=R1,R2[ source=LIST:LINE][ reply="CODE X.Y.Z"]
+ *	    class=CLASS action=ACTION reasons=R1,R2
+ *	    [ source=LIST:LINE][ reply="CODE X.Y.Z"]
  *
  *	on stderr (-f) exactly like that, and through syslog with a prefix:
  *	"Nov 30 12:34:56 host mx6-milter[123]: " (traditional syslog, journal
@@ -53,18 +54,18 @@ struct mx6_logline {
 	int has_time;
 	time_t when;
 	const char *queue_id;
-	const char *client;		/* as logged, without brackets */
-	struct mx6_addr addr;		/* parsed client */
-	int ipv4;			/* client is IPv4 (or IPv4-mapped) */
+	const char *client;   /* as logged, without brackets */
+	struct mx6_addr addr; /* parsed client */
+	int ipv4;	      /* client is IPv4 (or IPv4-mapped) */
 	const char *helo;
-	const char *from;		/* without angle brackets; "" for <> */
+	const char *from; /* without angle brackets; "" for <> */
 	const char *listener;
 	const char *mode;
 	const char *class_name;
 	const char *action;
-	const char *reasons;		/* comma-separated */
-	const char *source;		/* NULL when absent */
-	const char *reply;		/* NULL when absent */
+	const char *reasons; /* comma-separated */
+	const char *source;  /* NULL when absent */
+	const char *reply;   /* NULL when absent */
 };
 
 int mx6_logline_parse(char *line, time_t now, int year, struct mx6_logline *r);

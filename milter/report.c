@@ -34,11 +34,11 @@
 #include "tally.h"
 #include "util.h"
 
-#define LINE_MAX_BYTES 8192	/* the daemon's lines are < 2.5 KiB */
-#define MAX_LISTENERS 256	/* listener/mode pairs; more go to "(other)" */
-#define DEFAULT_TOP 10
+#define LINE_MAX_BYTES	8192 /* the daemon's lines are < 2.5 KiB */
+#define MAX_LISTENERS	256  /* listener/mode pairs; more go to "(other)" */
+#define DEFAULT_TOP	10
 #define DEFAULT_TRACKED 100000
-#define NET_PREFIX 48		/* a site: RFC 6177's usual end-site assignment */
+#define NET_PREFIX	48 /* a site: RFC 6177's usual end-site assignment */
 
 enum { C_TRUSTED, C_GREEN, C_UNKNOWN, C_OTHER, C_COUNT };
 static const char *const class_names[C_COUNT] = {"trusted", "green", "unknown", "other"};
@@ -70,8 +70,9 @@ struct report {
 
 static void usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: mx6-report [--since DATE] [--until DATE] [--year YEAR] [--top N]\n"
-			"                  [--max-tracked N] [--json] [FILE...|-]\n");
+	fprintf(fp, "usage: mx6-report [--since DATE] [--until DATE] [--year YEAR] "
+		    "[--top N]\n"
+		    "                  [--max-tracked N] [--json] [FILE...|-]\n");
 	exit(status);
 }
 
@@ -91,7 +92,8 @@ static struct listener_row *row_for(struct report *rp, const char *name, const c
 	size_t i;
 
 	for (i = 0; i < rp->nrows; i++)
-		if (strcmp(rp->rows[i].name, name) == 0 && strcmp(rp->rows[i].mode, mode) == 0)
+		if (strcmp(rp->rows[i].name, name) == 0 &&
+		    strcmp(rp->rows[i].mode, mode) == 0)
 			return &rp->rows[i];
 	/* Past MAX_LISTENERS pairs the spare last row collects the rest. */
 	r = &rp->rows[rp->nrows < MAX_LISTENERS ? rp->nrows++ : MAX_LISTENERS];
@@ -109,7 +111,8 @@ static void count_reasons(struct mx6_tally *t, const char *reasons)
 	char buf[1024], *tok, *save = NULL;
 
 	mx6_strlcpy(buf, reasons, sizeof(buf));
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save))
 		(void)mx6_tally_add(t, tok);
 }
 
@@ -184,7 +187,8 @@ static void count_line(struct report *rp, char *line)
 	if (!l.has_time) {
 		rp->untimed++;
 	} else {
-		if ((rp->has_since && l.when < rp->since) || (rp->has_until && l.when >= rp->until)) {
+		if ((rp->has_since && l.when < rp->since) ||
+		    (rp->has_until && l.when >= rp->until)) {
 			rp->outside++;
 			return;
 		}
@@ -255,7 +259,8 @@ static double pct(uint64_t part, uint64_t whole)
 
 static uint64_t ipv6_total(const struct report *rp)
 {
-	return rp->cls[C_TRUSTED] + rp->cls[C_GREEN] + rp->cls[C_UNKNOWN] + rp->cls[C_OTHER];
+	return rp->cls[C_TRUSTED] + rp->cls[C_GREEN] + rp->cls[C_UNKNOWN] +
+	       rp->cls[C_OTHER];
 }
 
 static uint64_t row_total(const struct listener_row *r)
@@ -306,9 +311,11 @@ static void print_text(const struct report *rp)
 	       rp->has_since ? fmt_time(rp->since, a, sizeof(a)) : "(start)",
 	       rp->has_until ? fmt_time(rp->until, b, sizeof(b)) : "(end)");
 	if (rp->has_first)
-		printf("decisions logged from %s to %s\n", fmt_time(rp->first, a, sizeof(a)),
+		printf("decisions logged from %s to %s\n",
+		       fmt_time(rp->first, a, sizeof(a)),
 		       fmt_time(rp->last, b, sizeof(b)));
-	printf("lines: %llu read, %llu decisions (%llu IPv6, %llu IPv4), %llu outside the period, "
+	printf("lines: %llu read, %llu decisions (%llu IPv6, %llu IPv4), %llu outside "
+	       "the period, "
 	       "%llu without timestamp, %llu other, %llu malformed\n",
 	       (unsigned long long)rp->read, (unsigned long long)rp->decisions,
 	       (unsigned long long)total, (unsigned long long)rp->ipv4,
@@ -322,8 +329,9 @@ static void print_text(const struct report *rp)
 			       (unsigned long long)rp->cls[c], pct(rp->cls[c], total));
 
 	printf("\nper listener and mode:\n");
-	printf("  %-16s %-10s %8s %8s %8s %8s %8s %8s %11s\n", "listener", "mode", "total",
-	       "trusted", "green", "unknown", "deferred", "rejected", "would-defer");
+	printf("  %-16s %-10s %8s %8s %8s %8s %8s %8s %11s\n", "listener", "mode",
+	       "total", "trusted", "green", "unknown", "deferred", "rejected",
+	       "would-defer");
 	for (i = 0; i <= MAX_LISTENERS; i++)
 		if (rp->rows[i].name[0] != '\0')
 			rows[nrows++] = &rp->rows[i];
@@ -331,21 +339,25 @@ static void print_text(const struct report *rp)
 	for (i = 0; i < nrows; i++) {
 		const struct listener_row *r = rows[i];
 
-		printf("  %-16s %-10s %8llu %8llu %8llu %8llu %8llu %8llu %11llu\n", r->name,
-		       r->mode, (unsigned long long)row_total(r),
-		       (unsigned long long)r->cls[C_TRUSTED], (unsigned long long)r->cls[C_GREEN],
-		       (unsigned long long)r->cls[C_UNKNOWN], (unsigned long long)r->deferred,
-		       (unsigned long long)r->rejected, (unsigned long long)r->would_defer);
+		printf("  %-16s %-10s %8llu %8llu %8llu %8llu %8llu %8llu %11llu\n",
+		       r->name, r->mode, (unsigned long long)row_total(r),
+		       (unsigned long long)r->cls[C_TRUSTED],
+		       (unsigned long long)r->cls[C_GREEN],
+		       (unsigned long long)r->cls[C_UNKNOWN],
+		       (unsigned long long)r->deferred, (unsigned long long)r->rejected,
+		       (unsigned long long)r->would_defer);
 	}
 
-	printf("\nreport mode: %llu of %llu IPv6 decisions on report-mode listeners would have "
+	printf("\nreport mode: %llu of %llu IPv6 decisions on report-mode listeners "
+	       "would have "
 	       "been deferred (%.1f%%)\n",
 	       (unsigned long long)rp->would_defer, (unsigned long long)rp->report_mode,
 	       pct(rp->would_defer, rp->report_mode));
 
 	print_top_text("top reasons, trusted and green", rp->reasons_ok, rp->top);
 	print_top_text("top reasons, unknown", rp->reasons_unknown, rp->top);
-	print_top_text("top unknown sender domains (envelope from)", rp->domains, rp->top);
+	print_top_text("top unknown sender domains (envelope from)", rp->domains,
+		       rp->top);
 	print_top_text("top unknown client networks (/48)", rp->networks, rp->top);
 }
 
@@ -361,8 +373,8 @@ static void print_top_json(const char *name, const char *what, const struct mx6_
 		mx6_json_string(stdout, top[i].key);
 		printf(",\"count\":%llu}", (unsigned long long)top[i].count);
 	}
-	printf("],\"%s_distinct\":%zu,\"%s_untracked\":%llu", name, mx6_tally_distinct(t), name,
-	       (unsigned long long)mx6_tally_untracked(t));
+	printf("],\"%s_distinct\":%zu,\"%s_untracked\":%llu", name, mx6_tally_distinct(t),
+	       name, (unsigned long long)mx6_tally_untracked(t));
 	free(top);
 }
 
@@ -393,8 +405,10 @@ static void print_json(const struct report *rp, unsigned long tracked)
 		mx6_json_string(stdout, fmt_time(rp->last, a, sizeof(a)));
 	else
 		printf("null");
-	printf("},\"lines\":{\"read\":%llu,\"decisions\":%llu,\"ipv6\":%llu,\"ipv4\":%llu,"
-	       "\"outside_period\":%llu,\"untimed\":%llu,\"other\":%llu,\"malformed\":%llu}",
+	printf("},\"lines\":{\"read\":%llu,\"decisions\":%llu,\"ipv6\":%llu,\"ipv4\":%"
+	       "llu,"
+	       "\"outside_period\":%llu,\"untimed\":%llu,\"other\":%llu,\"malformed\":%"
+	       "llu}",
 	       (unsigned long long)rp->read, (unsigned long long)rp->decisions,
 	       (unsigned long long)total, (unsigned long long)rp->ipv4,
 	       (unsigned long long)rp->outside, (unsigned long long)rp->untimed,
@@ -402,7 +416,8 @@ static void print_json(const struct report *rp, unsigned long tracked)
 	printf(",\"ipv6\":{\"total\":%llu", (unsigned long long)total);
 	for (c = 0; c < C_COUNT; c++)
 		printf(",\"%s\":%llu,\"%s_pct\":%.1f", class_names[c],
-		       (unsigned long long)rp->cls[c], class_names[c], pct(rp->cls[c], total));
+		       (unsigned long long)rp->cls[c], class_names[c],
+		       pct(rp->cls[c], total));
 	printf("},\"listeners\":[");
 	for (i = 0; i <= MAX_LISTENERS; i++) {
 		const struct listener_row *r = &rp->rows[i];
@@ -415,11 +430,15 @@ static void print_json(const struct report *rp, unsigned long tracked)
 		printf(",\"mode\":");
 		mx6_json_string(stdout, r->mode);
 		printf(",\"total\":%llu,\"trusted\":%llu,\"green\":%llu,\"unknown\":%llu,"
-		       "\"other\":%llu,\"deferred\":%llu,\"rejected\":%llu,\"would_defer\":%llu}",
-		       (unsigned long long)row_total(r), (unsigned long long)r->cls[C_TRUSTED],
-		       (unsigned long long)r->cls[C_GREEN], (unsigned long long)r->cls[C_UNKNOWN],
-		       (unsigned long long)r->cls[C_OTHER], (unsigned long long)r->deferred,
-		       (unsigned long long)r->rejected, (unsigned long long)r->would_defer);
+		       "\"other\":%llu,\"deferred\":%llu,\"rejected\":%llu,\"would_"
+		       "defer\":%llu}",
+		       (unsigned long long)row_total(r),
+		       (unsigned long long)r->cls[C_TRUSTED],
+		       (unsigned long long)r->cls[C_GREEN],
+		       (unsigned long long)r->cls[C_UNKNOWN],
+		       (unsigned long long)r->cls[C_OTHER],
+		       (unsigned long long)r->deferred, (unsigned long long)r->rejected,
+		       (unsigned long long)r->would_defer);
 	}
 	printf("],\"report_mode\":{\"decisions\":%llu,\"would_defer\":%llu,"
 	       "\"would_defer_pct\":%.1f}",
@@ -437,7 +456,8 @@ static void parse_date(const char *opt, const char *text, time_t now, time_t *wh
 	size_t n = mx6_logtime_parse(text, now, 0, when_r);
 
 	if (n == 0 || text[n] != '\0') {
-		fprintf(stderr, "mx6-report: %s: bad date '%s' (YYYY-MM-DD[ HH:MM[:SS]])\n", opt,
+		fprintf(stderr,
+			"mx6-report: %s: bad date '%s' (YYYY-MM-DD[ HH:MM[:SS]])\n", opt,
 			text);
 		exit(2);
 	}
@@ -460,10 +480,13 @@ static unsigned long number(const char *opt, const char *text, unsigned long max
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
-		{"year", required_argument, NULL, 'y'},	 {"top", required_argument, NULL, 't'},
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
+		{"year", required_argument, NULL, 'y'},
+		{"top", required_argument, NULL, 't'},
 		{"max-tracked", required_argument, NULL, 'm'},
-		{"json", no_argument, NULL, 'j'},	 {"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct report rp;

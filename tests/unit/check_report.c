@@ -24,9 +24,10 @@
 /* 2026-11-30T12:00:00Z */
 #define NOW ((time_t)1796040000)
 
-#define DECISION                                                                              \
-	"4dKQ2x0Zm5z9sW: client=[2001:db8::66] helo=mx.example.org from=<a@example.org> "     \
-	"listener=mta-v6 mode=defensive class=unknown action=defer "                          \
+#define DECISION                                                                         \
+	"4dKQ2x0Zm5z9sW: client=[2001:db8::66] helo=mx.example.org "                     \
+	"from=<a@example.org> "                                                          \
+	"listener=mta-v6 mode=defensive class=unknown action=defer "                     \
 	"reasons=unlisted,spf:none,iprev:fail reply=\"450 4.7.26\""
 
 static int parse(const char *text, struct mx6_logline *l, char *buf, size_t len)
@@ -40,7 +41,8 @@ START_TEST(stderr_form)
 	char buf[1024];
 	struct mx6_logline l;
 
-	ck_assert_int_eq(parse(DECISION "\n", &l, buf, sizeof(buf)), MX6_LOGLINE_DECISION);
+	ck_assert_int_eq(parse(DECISION "\n", &l, buf, sizeof(buf)),
+			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.has_time, 0);
 	ck_assert_str_eq(l.queue_id, "4dKQ2x0Zm5z9sW");
 	ck_assert_str_eq(l.client, "2001:db8::66");
@@ -70,7 +72,8 @@ START_TEST(syslog_form)
 	ck_assert_str_eq(l.queue_id, "4dKQ2x0Zm5z9sW");
 	ck_assert_str_eq(l.class_name, "unknown");
 	/* A space-padded day. */
-	ck_assert_int_eq(parse("Nov  3 00:00:00 mx mx6-milter[1]: " DECISION, &l, buf, sizeof(buf)),
+	ck_assert_int_eq(parse("Nov  3 00:00:00 mx mx6-milter[1]: " DECISION, &l, buf,
+			       sizeof(buf)),
 			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq((long)l.when, (long)(NOW - 27 * 86400 - 12 * 3600));
 }
@@ -81,17 +84,18 @@ START_TEST(rfc3339_form)
 	char buf[1024];
 	struct mx6_logline l;
 
-	ck_assert_int_eq(parse("2026-11-30T13:00:00.123456+01:00 mx mx6-milter[1]: " DECISION, &l,
-			       buf, sizeof(buf)),
-			 MX6_LOGLINE_DECISION);
+	ck_assert_int_eq(
+		parse("2026-11-30T13:00:00.123456+01:00 mx mx6-milter[1]: " DECISION, &l,
+		      buf, sizeof(buf)),
+		MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.has_time, 1);
 	ck_assert_int_eq((long)l.when, (long)NOW);
-	ck_assert_int_eq(parse("2026-11-30T07:00:00-0500 mx mx6-milter[1]: " DECISION, &l, buf,
-			       sizeof(buf)),
+	ck_assert_int_eq(parse("2026-11-30T07:00:00-0500 mx mx6-milter[1]: " DECISION, &l,
+			       buf, sizeof(buf)),
 			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq((long)l.when, (long)NOW);
-	ck_assert_int_eq(parse("2026-11-30T12:00:00Z mx mx6-milter[1]: " DECISION, &l, buf,
-			       sizeof(buf)),
+	ck_assert_int_eq(parse("2026-11-30T12:00:00Z mx mx6-milter[1]: " DECISION, &l,
+			       buf, sizeof(buf)),
 			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq((long)l.when, (long)NOW);
 }
@@ -102,23 +106,26 @@ START_TEST(optional_fields)
 	char buf[1024];
 	struct mx6_logline l;
 
-	ck_assert_int_eq(parse("Q1: client=[2001:db8::77] helo=h from=<> listener=mx mode=report "
-			       "class=trusted action=accept reasons=ip_whitelist "
-			       "source=/etc/mx6-milter/ip_whitelist:2 rdap=future",
-			       &l, buf, sizeof(buf)),
-			 MX6_LOGLINE_DECISION);
+	ck_assert_int_eq(
+		parse("Q1: client=[2001:db8::77] helo=h from=<> listener=mx mode=report "
+		      "class=trusted action=accept reasons=ip_whitelist "
+		      "source=/etc/mx6-milter/ip_whitelist:2 rdap=future",
+		      &l, buf, sizeof(buf)),
+		MX6_LOGLINE_DECISION);
 	ck_assert_str_eq(l.from, "");
 	ck_assert_str_eq(l.source, "/etc/mx6-milter/ip_whitelist:2");
 	ck_assert_ptr_null(l.reply);
-	ck_assert_int_eq(parse("Q2: client=[192.0.2.1] helo=h from=<a@b.test> listener=v4 "
-			       "mode=defensive class=none action=none reasons=ipv4",
-			       &l, buf, sizeof(buf)),
-			 MX6_LOGLINE_DECISION);
+	ck_assert_int_eq(
+		parse("Q2: client=[192.0.2.1] helo=h from=<a@b.test> listener=v4 "
+		      "mode=defensive class=none action=none reasons=ipv4",
+		      &l, buf, sizeof(buf)),
+		MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.ipv4, 1);
-	ck_assert_int_eq(parse("Q3: client=[::ffff:192.0.2.1] helo=h from=<a@b.test> listener=v4 "
-			       "mode=defensive class=none action=none reasons=ipv4",
-			       &l, buf, sizeof(buf)),
-			 MX6_LOGLINE_DECISION);
+	ck_assert_int_eq(
+		parse("Q3: client=[::ffff:192.0.2.1] helo=h from=<a@b.test> listener=v4 "
+		      "mode=defensive class=none action=none reasons=ipv4",
+		      &l, buf, sizeof(buf)),
+		MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.ipv4, 1);
 }
 END_TEST
@@ -127,10 +134,13 @@ START_TEST(other_lines)
 {
 	static const char *const others[] = {
 		"",
-		"Nov 30 11:22:33 mx postfix/smtpd[1]: 4F1A2B: client=unknown[2001:db8::1]",
+		"Nov 30 11:22:33 mx postfix/smtpd[1]: 4F1A2B: "
+		"client=unknown[2001:db8::1]",
 		"Nov 30 11:22:33 mx postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT from "
-		"unknown[2001:db8::66]: 450 4.7.26 Try IPv4; from=<a@example.org> helo=<h>",
-		"7AAF3A8205C: client=[2001:db8::77] removing 2 forged header(s): X-MX6-Verdict=1",
+		"unknown[2001:db8::66]: 450 4.7.26 Try IPv4; from=<a@example.org> "
+		"helo=<h>",
+		"7AAF3A8205C: client=[2001:db8::77] removing 2 forged header(s): "
+		"X-MX6-Verdict=1",
 		"mx6-milter 0.1.0 started: socket=unix:/run/mx6-milter/mx6-milter.sock",
 		"warning: store lmdb:/var/lib/mx6-milter/state: cannot open",
 		"\001\002\377 binary",
@@ -149,12 +159,14 @@ START_TEST(malformed_lines)
 {
 	static const char *const bad[] = {
 		/* truncated */
-		"Q1: client=[2001:db8::66] helo=h from=<a@example.org> listener=mx mode=defen",
+		"Q1: client=[2001:db8::66] helo=h from=<a@example.org> listener=mx "
+		"mode=defen",
 		/* not an address */
 		"Q2: client=[mx.example] helo=h from=<a@b.test> listener=mx mode=report "
 		"class=unknown action=report reasons=unlisted",
 		/* unterminated reply */
-		"Q3: client=[2001:db8::66] helo=h from=<a@b.test> listener=mx mode=defensive "
+		"Q3: client=[2001:db8::66] helo=h from=<a@b.test> listener=mx "
+		"mode=defensive "
 		"class=unknown action=defer reasons=unlisted reply=\"450 4.7.26",
 		/* no queue ID */
 		": client=[2001:db8::66] helo=h from=<a@b.test> listener=mx mode=report "
@@ -171,7 +183,8 @@ START_TEST(malformed_lines)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(parse(bad[i], &l, buf, sizeof(buf)) == MX6_LOGLINE_MALFORMED,
+		ck_assert_msg(parse(bad[i], &l, buf, sizeof(buf)) ==
+				      MX6_LOGLINE_MALFORMED,
 			      "not malformed: %s", bad[i]);
 }
 END_TEST
@@ -185,7 +198,8 @@ START_TEST(untimed_prefix)
 	ck_assert_int_eq(parse("mx6-milter[12]: " DECISION, &l, buf, sizeof(buf)),
 			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.has_time, 0);
-	ck_assert_int_eq(parse("Foo 30 11:22:33 mx mx6-milter[1]: " DECISION, &l, buf, sizeof(buf)),
+	ck_assert_int_eq(parse("Foo 30 11:22:33 mx mx6-milter[1]: " DECISION, &l, buf,
+			       sizeof(buf)),
 			 MX6_LOGLINE_DECISION);
 	ck_assert_int_eq(l.has_time, 0);
 }
