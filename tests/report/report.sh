@@ -320,5 +320,16 @@ check "a missing file: the others are still reported" "$(json "$tmp/e2e.json" 'p
 check "a bad --since: exit 2" 2 $?
 check "a bad --since: says why" 1 "$(grep -c "bad date 'yesterday'" "$tmp/bad.err")"
 
+# Every option of the usage is documented in mx6-report(1).
+for opt in $("$REPORT" --help | grep -o -- '--[a-z-]*' | sort -u); do
+	roff=$(printf '%s' "$opt" | sed 's/-/\\-/g')
+	if grep -qF -- ".B $roff" "$srcdir/man/mx6-report.1" ||
+		grep -qF -- ".BI $roff " "$srcdir/man/mx6-report.1"; then
+		ok "mx6-report(1) documents $opt"
+	else
+		not_ok "mx6-report(1) documents $opt"
+	fi
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
