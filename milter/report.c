@@ -106,6 +106,15 @@ static struct listener_row *row_for(struct report *rp, const char *name, const c
 	return r;
 }
 
+/* Out of memory would silently undercount: better no report at all. */
+static void tally(struct mx6_tally *t, const char *key)
+{
+	if (mx6_tally_add(t, key) < 0) {
+		fprintf(stderr, "mx6-report: out of memory\n");
+		exit(1);
+	}
+}
+
 static void count_reasons(struct mx6_tally *t, const char *reasons)
 {
 	char buf[1024], *tok, *save = NULL;
@@ -113,7 +122,7 @@ static void count_reasons(struct mx6_tally *t, const char *reasons)
 	mx6_strlcpy(buf, reasons, sizeof(buf));
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save))
-		(void)mx6_tally_add(t, tok);
+		tally(t, tok);
 }
 
 /* The sender's domain; "<>" for the null sender. */
@@ -165,9 +174,9 @@ static void count_decision(struct report *rp, const struct mx6_logline *l)
 
 		count_reasons(rp->reasons_unknown, l->reasons);
 		sender_domain(l->from, key, sizeof(key));
-		(void)mx6_tally_add(rp->domains, key);
+		tally(rp->domains, key);
 		client_network(&l->addr, key, sizeof(key));
-		(void)mx6_tally_add(rp->networks, key);
+		tally(rp->networks, key);
 	}
 }
 
