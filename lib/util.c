@@ -9,6 +9,7 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -58,4 +59,20 @@ int mx6_strcaseeq(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcasecmp(a, b) == 0;
+}
+
+void mx6_json_string(FILE *fp, const char *s)
+{
+	putc('"', fp);
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			putc(c, fp);
+	}
+	putc('"', fp);
 }

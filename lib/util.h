@@ -13,15 +13,19 @@
  *	for everything from message data that reaches a log or reply line.
  *	mx6_strcaseeq() compares ASCII case-insensitively; NULL equals only
  *	NULL.
+ *	mx6_json_string() writes S to FP as a JSON string (quotes, escapes,
+ *	every byte outside printable ASCII as \u00XX); NULL is "".
  */
 #ifndef MX6_UTIL_H
 #define MX6_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 size_t mx6_strlcpy(char *dst, const char *src, size_t size);
 char *mx6_trim(char *s);
 char *mx6_printable(char *dst, size_t dstlen, const char *src);
 int mx6_strcaseeq(const char *a, const char *b);
+void mx6_json_string(FILE *fp, const char *s);
 
 #endif

@@ -56,7 +56,8 @@ static void usage(void)
 	exit(2);
 }
 
-static void json_string(const char *s);
+/* Every JSON string goes through the one escaper in lib/util.c. */
+#define json_string(s) mx6_json_string(stdout, (s))
 
 static void print_correspondent(void *ctx, const char *correspondent, int64_t last_seen)
 {
@@ -241,22 +242,6 @@ static void feed_body(struct mx6_session *s, FILE *fp)
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		if (mx6_session_body(s, buf, n) == MX6_STEP_SKIP)
 			break;
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
 }
 
 static void print_json(struct mx6_session *s, const struct outcome *o, int code)

@@ -141,3 +141,11 @@ EXTRA_DIST += tests/data/rdap/listed.json tests/data/rdap/offlist.json \
 tests_unit_check_rdap_SOURCES = tests/unit/check_rdap.c $(UNIT_COMMON)
 tests_unit_check_rdap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_rdap_LDADD = $(UNIT_LDADD)
+
+if HAVE_CHECK
+UNIT_TESTS += tests/unit/check_report
+endif
+
+tests_unit_check_report_SOURCES = tests/unit/check_report.c $(UNIT_COMMON)
+tests_unit_check_report_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_report_LDADD = $(UNIT_LDADD)
