@@ -24,7 +24,8 @@ UNIT_TESTS = \
 	tests/unit/check_dmarc \
 	tests/unit/check_iprev \
 	tests/unit/check_dkim \
-	tests/unit/check_dnswl
+	tests/unit/check_dnswl \
+	tests/unit/check_dnscache
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -114,3 +115,7 @@ endif
 tests_unit_check_store_SOURCES = tests/unit/check_store.c $(UNIT_COMMON)
 tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_store_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_dnscache_SOURCES = tests/unit/check_dnscache.c $(UNIT_COMMON)
+tests_unit_check_dnscache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dnscache_LDADD = $(UNIT_LDADD)
