@@ -36,8 +36,13 @@
  *	up to the end of headers; with every session open, reads VmRSS and
  *	VmHWM of MILTER-PID from /proc, then finishes the sessions. Prints
  *	  rss LABEL CONCURRENT IDLE-KB OPEN-KB HWM-KB PER-SESSION-KB
- *	where IDLE is VmRSS before the connections were opened and
- *	PER-SESSION = (OPEN - IDLE) / CONCURRENT.
+ *	      ANON-IDLE-KB ANON-OPEN-KB PSS-OPEN-KB
+ *	where IDLE is VmRSS before the connections were opened, OPEN with
+ *	all of them open, PER-SESSION = (OPEN - IDLE) / CONCURRENT, and ANON
+ *	the part of VmRSS that is the process's own memory (RssAnon), not
+ *	pages of shared libraries (RssFile) that every process using them
+ *	shares; PSS counts those divided by the number of processes sharing
+ *	them.
  *
  *	Tab-separated. Every answer the filter gives is accepted as it comes;
  *	a protocol error, a closed connection or 30 s without an answer is
@@ -211,17 +216,29 @@ static char read_packet(struct conn *c, unsigned char **data, size_t *len)
 	return (char)hdr[4];
 }
 
-/* Keep "Name: value" of an added header field (the last session's). */
+/*
+ * Keep "Name: value" of an added or inserted header field (the last
+ * session's), unfolded: one line per field.
+ */
 static void note_added(const unsigned char *data, size_t len)
 {
-	const char *name = (const char *)data;
+	const char *name = (const char *)data, *v;
 	size_t nl = strnlen(name, len);
-	const char *value = nl < len ? name + nl + 1 : "";
+	int space = 1;
 
-	if (!recording || added_len + nl + strlen(value) + 16 > sizeof(added))
+	if (!recording || nl >= len || added_len + len + 16 > sizeof(added))
 		return;
 	added_len += (size_t)snprintf(added + added_len, sizeof(added) - added_len,
-				      "added\t%s\t%s: %s\n", label, name, value);
+				      "added\t%s\t%s: ", label, name);
+	for (v = name + nl + 1; *v != '\0'; v++) {
+		int white = *v == ' ' || *v == '\t' || *v == '\r' || *v == '\n';
+
+		if (!white || !space)
+			added[added_len++] = white ? ' ' : *v;
+		space = white;
+	}
+	added[added_len++] = '\n';
+	added[added_len] = '\0';
 }
 
 /*
@@ -244,8 +261,13 @@ static char await_answer(struct conn *c, int stage)
 			break;
 		case 'h':
 			note_added(data, len);
+			free(data);
+			continue;
+		case 'i':
+			if (len > 4)
+				note_added(data + 4, len - 4);
 			/* FALLTHROUGH */
-		case 'p': case 'i': case 'm': case '+': case '-': case 'q': case 'e': case '2':
+		case 'p': case 'm': case '+': case '-': case 'q': case 'e': case '2':
 		case 'b':
 			free(data);
 			continue;
@@ -522,17 +544,19 @@ static void report_latency(void)
 }
 
 static pid_t milter_pid;
-static long rss_idle;
+static long rss_idle, anon_idle;
 
-/* VmRSS (what = 0) or VmHWM (1) of the milter, in kB; -1 if unknown. */
-static long status_kb(int what)
+/*
+ * A field of the milter's /proc/PID/FILE ("status": "VmRSS:", ...;
+ * "smaps_rollup": "Pss:"), in kB; -1 if unknown.
+ */
+static long proc_kb(const char *file, const char *key)
 {
 	char path[64], line[256];
-	const char *key = what ? "VmHWM:" : "VmRSS:";
 	long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)milter_pid);
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)milter_pid, file);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -544,10 +568,11 @@ static long status_kb(int what)
 
 static void sample_rss(int n)
 {
-	long open_kb = status_kb(0), hwm = status_kb(1);
+	long open_kb = proc_kb("status", "VmRSS:"), hwm = proc_kb("status", "VmHWM:");
+	long anon = proc_kb("status", "RssAnon:"), pss = proc_kb("smaps_rollup", "Pss:");
 
-	printf("rss\t%s\t%d\t%ld\t%ld\t%ld\t%.1f\n", label, n, rss_idle, open_kb, hwm,
-	       (double)(open_kb - rss_idle) / n);
+	printf("rss\t%s\t%d\t%ld\t%ld\t%ld\t%.1f\t%ld\t%ld\t%ld\n", label, n, rss_idle, open_kb,
+	       hwm, (double)(open_kb - rss_idle) / n, anon_idle, anon, pss);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -611,7 +636,8 @@ int main(int argc, char **argv)
 		recording = 0;
 		if ((cs = calloc((size_t)conc, sizeof(*cs))) == NULL)
 			die("out of memory");
-		rss_idle = status_kb(0);
+		rss_idle = proc_kb("status", "VmRSS:");
+		anon_idle = proc_kb("status", "RssAnon:");
 		run_lockstep(cs, conc, sample_rss);
 		free(cs);
 	}
