@@ -88,7 +88,8 @@ load_report() {
 	echo
 	echo "How the sessions ended, and what the milter added to the last one:"
 	echo
-	awk -F '\t' '$1 == "outcome" { printf "    %s: %s x %s\n", $2, $3, $4 } $1 == "added" { printf "    %s: %s\n", $2, $3 }' "$D/latency.tsv"
+	awk -F '\t' '$1 == "outcome" { printf "    %s: %s x %s\n", $2, $3, $4 } $1 == "added" { printf "    %s: %s\n", $2, $3 }' "$D/latency.tsv" |
+		sed "s|$D/|SCRATCH/|g"
 	echo
 	echo "## Memory per concurrent session (bench/milter-load, no MTA)"
 	echo
