@@ -73,6 +73,7 @@
 #include <opendkim/dkim.h>
 
 #include "dkim.h"
+#include "dkimkey.h"
 
 #define DEFAULT_SIGNATURES 5
 #define MAX_SIGNATURES	   64
@@ -389,6 +390,10 @@ struct mx6_dkim *mx6_dkim_new(struct mx6_dns *dns, unsigned max_signatures, char
 
 	if (dns == NULL) {
 		snprintf(err_r, errlen, "DKIM needs a resolver");
+		return NULL;
+	}
+	if (mx6_dkimkey_init() < 0) {
+		snprintf(err_r, errlen, "cannot find OpenSSL's d2i_PUBKEY_bio");
 		return NULL;
 	}
 	if ((dkim = calloc(1, sizeof(*dkim))) == NULL) {

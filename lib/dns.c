@@ -17,6 +17,13 @@
  *	A query whose cancel fails while its answer is not in yet (libunbound
  *	may be delivering it concurrently, or failed internally) is handed
  *	over to the callback, which frees it whenever it runs.
+ *
+ *	In front of all that sits an answer cache (dnscache.c): a question
+ *	asked again within the answer's TTL is answered by cached_answer()
+ *	in the calling thread, without the round trip through libunbound's
+ *	worker thread and pipe. remember_answer() stores only definite
+ *	answers (data, NODATA, NXDOMAIN with a TTL), never a temporary
+ *	error or a DNSSEC-bogus answer.
  */
 #include "autoconf.h"
 
@@ -33,6 +40,7 @@
 #include <unbound.h>
 
 #include "dns.h"
+#include "dnscache.h"
 #include "metrics.h"
 
 /* Special-use zones libunbound answers locally unless told otherwise. */
@@ -58,6 +66,7 @@ struct static_rr {
 
 struct mx6_dns {
 	struct ub_ctx *ctx; /* NULL for a static resolver */
+	struct mx6_dnscache *cache; /* NULL for a static resolver */
 	struct static_rr *rrs;
 	size_t nrrs, rrs_cap;
 	unsigned timeout_ms;
@@ -145,6 +154,10 @@ struct mx6_dns *mx6_dns_new(const struct mx6_dns_options *opt, char *err_r, size
 	dns->wake[0] = dns->wake[1] = -1;
 	dns->timeout_ms = opt->timeout_ms ? opt->timeout_ms : 5000;
 	pthread_mutex_init(&dns->lock, NULL);
+	if ((dns->cache = mx6_dnscache_new(opt->cache_entries)) == NULL) {
+		snprintf(err_r, errlen, "out of memory");
+		goto fail;
+	}
 	if ((dns->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err_r, errlen, "cannot create the resolver");
 		goto fail;
@@ -211,6 +224,7 @@ void mx6_dns_free(struct mx6_dns **dnsp)
 	}
 	if (dns->ctx != NULL)
 		ub_ctx_delete(dns->ctx);
+	mx6_dnscache_free(&dns->cache);
 	while (dns->nrrs > 0) {
 		dns->nrrs--;
 		free(dns->rrs[dns->nrrs].name);
@@ -389,7 +403,7 @@ static enum mx6_dns_status static_lookup(struct mx6_dns *dns, const char *name,
 			r->rr = rrv;
 			r->rrlen = lens;
 			r->priv = priv;
-			r->priv_static = 1;
+			r->priv_kind = MX6_DNS_PRIV_STATIC;
 			return r->status = MX6_DNS_OK;
 		}
 		if (cname == (size_t)-1 || rrtype == MX6_RR_CNAME)
@@ -441,6 +455,36 @@ static int valid_query_name(const char *name)
 	return total > 0 && total <= 254;
 }
 
+static time_t monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * The one place an answer comes from the in-process cache: 1 with *r
+ * filled on a hit, 0 on a miss.
+ */
+static int cached_answer(struct mx6_dns *dns, const char *name, int rrtype,
+			 struct mx6_dns_result *r)
+{
+	if (dns->cache == NULL || !mx6_dnscache_get(dns->cache, name, rrtype, monotonic_s(), r))
+		return 0;
+	mx6_metrics_dns_cache_hit();
+	return 1;
+}
+
+/* Keep a definite answer for its TTL (mx6_dnscache_put() refuses the rest). */
+static void remember_answer(struct mx6_dns *dns, const char *name, int rrtype,
+			    const struct ub_result *ub, const struct mx6_dns_result *r)
+{
+	if (dns->cache == NULL || ub->bogus || ub->ttl <= 0)
+		return;
+	(void)mx6_dnscache_put(dns->cache, name, rrtype, r, (unsigned)ub->ttl, monotonic_s());
+}
+
 static enum mx6_dns_status lookup(struct mx6_dns *dns, const char *name, int rrtype,
 				  struct mx6_dns_result *result_r)
 {
@@ -457,6 +501,8 @@ static enum mx6_dns_status lookup(struct mx6_dns *dns, const char *name, int rrt
 	result_r->status = MX6_DNS_TEMPFAIL;
 	if (dns->ctx == NULL)
 		return static_lookup(dns, name, rrtype, result_r);
+	if (cached_answer(dns, name, rrtype, result_r))
+		return result_r->status;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return MX6_DNS_TEMPFAIL;
 	q->dns = dns;
@@ -511,7 +557,11 @@ static enum mx6_dns_status lookup(struct mx6_dns *dns, const char *name, int rrt
 			result_r->packet_len = (size_t)r->answer_len;
 			result_r->secure = r->secure;
 			result_r->priv = r;
+			result_r->priv_kind = MX6_DNS_PRIV_UNBOUND;
+			remember_answer(dns, name, rrtype, r, result_r);
 		} else {
+			if (result_r->status != MX6_DNS_TEMPFAIL)
+				remember_answer(dns, name, rrtype, r, result_r);
 			ub_resolve_free(r);
 		}
 	}
@@ -533,11 +583,15 @@ enum mx6_dns_status mx6_dns_lookup(struct mx6_dns *dns, const char *name, int rr
 
 void mx6_dns_result_free(struct mx6_dns_result *result)
 {
-	if (result->priv != NULL && result->priv_static) {
+	if (result->priv == NULL) {
+		/* nothing held */
+	} else if (result->priv_kind == MX6_DNS_PRIV_STATIC) {
 		free(((void **)result->priv)[0]);
 		free(((void **)result->priv)[1]);
 		free(result->priv);
-	} else if (result->priv != NULL) {
+	} else if (result->priv_kind == MX6_DNS_PRIV_CACHE) {
+		mx6_dnscache_release(result->priv);
+	} else {
 		ub_resolve_free(result->priv);
 	}
 	memset(result, 0, sizeof(*result));

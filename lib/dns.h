@@ -13,7 +13,11 @@
  *	resolv.conf. unbound_conf (optional) is an unbound.conf-syntax file
  *	loaded into the resolver, trust_anchor (optional) a DNSSEC trust
  *	anchor file. Returns NULL with a message in err_r. Answers are cached
- *	by libunbound per their TTL.
+ *	by libunbound per their TTL, and definite ones (data, NODATA,
+ *	NXDOMAIN; never a temporary error) also in the process itself
+ *	(dnscache.c, at most cache_entries of them), so that a repeated
+ *	question is answered in the calling thread: a cached answer has no
+ *	packet.
  *
  *	mx6_dns_lookup() resolves NAME/TYPE and waits at most timeout_ms.
  *	It is safe to call from any number of threads at once. The status is
@@ -74,6 +78,7 @@ enum mx6_dns_status {
 struct mx6_dns_options {
 	const char *const *forwarders; /* "127.0.0.1@5353", NULL-terminated; NULL: resolv.conf */
 	unsigned timeout_ms;
+	unsigned cache_entries;	/* in-process answer cache; 0: the default */
 	const char *unbound_conf;
 	const char *trust_anchor;
 };
@@ -87,9 +92,14 @@ struct mx6_dns_result {
 	const unsigned char *packet; /* the whole answer in wire format, or NULL */
 	size_t packet_len;
 	int secure;		  /* DNSSEC validated */
-	void *priv;		  /* the libunbound result, or the static arrays */
-	int priv_static;	  /* priv holds the static resolver's arrays */
+	void *priv;		  /* what the records live in, per priv_kind */
+	int priv_kind;		  /* MX6_DNS_PRIV_* */
 };
+
+/* What priv of a result holds (mx6_dns_result_free() frees it). */
+#define MX6_DNS_PRIV_UNBOUND 0 /* a libunbound result */
+#define MX6_DNS_PRIV_STATIC 1  /* the static resolver's arrays */
+#define MX6_DNS_PRIV_CACHE 2   /* a reference to a cached answer (dnscache.c) */
 
 struct mx6_dns;
 

@@ -7,7 +7,8 @@
 # names and 2001:db8::/32 PTRs answered by the server rather than by
 # libunbound's built-in local zones, and SERVFAIL, REFUSED, a dropped
 # query, a dead upstream and a dead forwarder all as TEMPFAIL, the
-# time-outs within the timeout.
+# time-outs within the timeout; a second question answered alike from the
+# in-process cache, and a time-out never kept as an answer.
 #
 # Runs from the top build directory (make check) with $srcdir pointing at
 # the top source directory; DNS_QUERY overrides the driver's path and
@@ -130,6 +131,17 @@ expect "unanswered query is TEMPFAIL within the timeout" \
 	"TEMPFAIL 0 0" $((TIMEOUT_MS - 50)) $((TIMEOUT_MS + 500)) -- $S sel._domainkey.timeout.test TXT
 expect "the resolver still answers after a time-out" \
 	"OK 0 1 192.0.2.1" 0 $FAST -- $S x.timeout.test A example.test A
+# The in-process answer cache (lib/dnscache.c): a second question is
+# answered alike, and a time-out is not remembered as an answer.
+expect "an answer asked again is the same (the second from the cache)" \
+	"OK 0 2 2001:db8::1 2001:db8::25" 0 $FAST -- $S example.test AAAA example.test AAAA
+expect "NXDOMAIN asked again stays NXDOMAIN" \
+	"NXDOMAIN 3 0" 0 $FAST -- $S nope.example.test A nope.example.test A
+expect "NODATA asked again stays NODATA" \
+	"NODATA 0 0" 0 $FAST -- $S example.test MX example.test MX
+expect "a time-out asked again waits again (never cached)" \
+	"TEMPFAIL 0 0" $((TIMEOUT_MS - 50)) $((TIMEOUT_MS + 500)) -- \
+	$S sel2._domainkey.timeout.test TXT sel2._domainkey.timeout.test TXT
 # unbound answers SERVFAIL for a dead upstream once it gives up on it
 expect_glob "dead upstream is TEMPFAIL within the timeout" \
 	"TEMPFAIL [02] 0" 0 $((TIMEOUT_MS + 500)) -- $S x.blackhole.test TXT

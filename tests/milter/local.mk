@@ -7,7 +7,7 @@
 # A script exits 77 (skip) when milter/mx6-milter has not been built.
 
 check_PROGRAMS += tests/milter/mtclient
-tests_milter_mtclient_SOURCES = tests/milter/mtclient.c
+tests_milter_mtclient_SOURCES = tests/milter/mtclient.c tests/milter/mtproto.c tests/milter/mtproto.h
 
 MILTER_TESTS = \
 	tests/milter/modes.sh \

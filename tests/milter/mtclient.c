@@ -92,33 +92,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Protocol constants, as in libmilter's mfdef.h (not included on purpose). */
-#define MT_PROT_VERSION 6
-#define MT_CURR_ACTS 0x000001FFu
-#define MT_CURR_PROT 0x001FFFFFu
-#define MT_CHUNK_SIZE 65535
-#define MT_MAX_PACKET (16u * 1024u * 1024u)
-
-#define SMFIP_NOCONNECT 0x00000001u
-#define SMFIP_NOHELO 0x00000002u
-#define SMFIP_NOMAIL 0x00000004u
-#define SMFIP_NORCPT 0x00000008u
-#define SMFIP_NOBODY 0x00000010u
-#define SMFIP_NOHDRS 0x00000020u
-#define SMFIP_NOEOH 0x00000040u
-#define SMFIP_NR_HDR 0x00000080u
-#define SMFIP_NOUNKNOWN 0x00000100u
-#define SMFIP_NODATA 0x00000200u
-#define SMFIP_SKIP 0x00000400u
-#define SMFIP_NR_CONN 0x00001000u
-#define SMFIP_NR_HELO 0x00002000u
-#define SMFIP_NR_MAIL 0x00004000u
-#define SMFIP_NR_RCPT 0x00008000u
-#define SMFIP_NR_DATA 0x00010000u
-#define SMFIP_NR_UNKN 0x00020000u
-#define SMFIP_NR_EOH 0x00040000u
-#define SMFIP_NR_BODY 0x00080000u
-#define SMFIP_HDR_LEADSPC 0x00100000u
+#include "mtproto.h"
 
 enum step_id { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT, ST_DATA, ST_HEADER,
 	       ST_EOH, ST_BODY, ST_EOM, ST_UNKNOWN };
@@ -313,14 +287,11 @@ static void
 send_packet(char cmd, const void *data, size_t len)
 {
 	unsigned char *buf;
-	uint32_t nlen;
 
 	if (len > MT_MAX_PACKET)
 		fail("packet too large");
 	buf = xrealloc(NULL, len + 5);
-	nlen = htonl((uint32_t)(len + 1));
-	memcpy(buf, &nlen, 4);
-	buf[4] = (unsigned char)cmd;
+	mt_header(buf, cmd, len);
 	if (len > 0)
 		memcpy(buf + 5, data, len);
 	if (debug) {
@@ -409,26 +380,13 @@ disconnect(void)
 static void
 ensure_connected(void)
 {
-	struct sockaddr_un sun;
-	const char *path = sockpath;
+	char err[256];
 	int flags;
 
 	if (fd >= 0)
 		return;
-	if (strncmp(path, "unix:", 5) == 0)
-		path += 5;
-	else if (strncmp(path, "local:", 6) == 0)
-		path += 6;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path)
-		fail("socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		fail("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0)
-		fail("connect %s: %s", path, strerror(errno));
+	if ((fd = mt_unix_connect(sockpath, err, sizeof err)) < 0)
+		fail("%s", err);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		fail("fcntl: %s", strerror(errno));
@@ -437,22 +395,6 @@ ensure_connected(void)
 	msg_done = NULL;
 	rcpt_ok = 0;
 	body_skipped = 0;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, 4);
 }
 
 static char
@@ -474,24 +416,24 @@ negotiate(void)
 	ensure_connected();
 	if (negotiated)
 		return;
-	put32(buf, MT_PROT_VERSION);
-	put32(buf + 4, MT_CURR_ACTS);
-	put32(buf + 8, MT_CURR_PROT);
+	mt_put32(buf, MT_PROT_VERSION);
+	mt_put32(buf + 4, MT_CURR_ACTS);
+	mt_put32(buf + 8, MT_CURR_PROT);
 	send_packet('O', buf, sizeof buf);
 	if (!read_packet(&cmd, &data, &len))
 		fail("connection closed by filter during option negotiation");
 	if (cmd != 'O' || len < 12)
 		fail("bad option negotiation reply '%c' (%zu bytes)", cmd, len);
-	f_version = get32(data);
-	f_actions = get32(data + 4);
-	f_proto = get32(data + 8);
+	f_version = mt_get32(data);
+	f_actions = mt_get32(data + 4);
+	f_proto = mt_get32(data + 8);
 	printf("optneg: version=%lu actions=0x%lx protocol=0x%lx\n",
 	       (unsigned long)f_version, (unsigned long)f_actions,
 	       (unsigned long)f_proto);
 	/* Optional macro lists: (uint32 stage, "names\0")... */
 	off = 12;
 	while (off + 4 < len) {
-		uint32_t idx = get32(data + off);
+		uint32_t idx = mt_get32(data + off);
 		const char *names = (const char *)data + off + 4;
 		size_t n = strnlen(names, len - off - 4);
 
@@ -612,7 +554,7 @@ await_reply(const struct step *st)
 
 			if (left < 4)
 				fail("short %s packet", cmd == 'i' ? "insheader" : "chgheader");
-			idx = get32(p);
+			idx = mt_get32(p);
 			p += 4;
 			left -= 4;
 			name = next_str(&p, &left, "header change");
@@ -967,7 +909,6 @@ cmd_connect(char *args)
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	const char *addr;
-	unsigned char a6[16], a4[4];
 	char family;
 	unsigned long port = 0;
 
@@ -981,15 +922,7 @@ cmd_connect(char *args)
 		if (*end || port > 65535)
 			script_error("bad port \"%s\"", tok[2]);
 	}
-	if (strcasecmp(addr, "unknown") == 0)
-		family = 'U';
-	else if (inet_pton(AF_INET, addr, a4) == 1)
-		family = '4';
-	else if (inet_pton(AF_INET6, addr, a6) == 1 || strncasecmp(addr, "IPv6:", 5) == 0 ||
-		 strchr(addr, ':') != NULL)
-		family = '6';
-	else
-		family = '4'; /* malformed on purpose: let the filter judge */
+	family = mt_connect_family(addr);
 	buf_addstr(&buf, &len, tok[0]);
 	buf_add(&buf, &len, &family, 1);
 	if (family != 'U') {

@@ -22,9 +22,12 @@
 #include <string.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
 
 #include "auth.h"
 #include "dkim.h"
+#include "dkimkey.h"
 #include "dns.h"
 #include "unit.h"
 
@@ -96,8 +99,22 @@ static char *sign(const char *selector)
 	return copy;
 }
 
+/* Another 1024-bit public key: not the one the test key signs for. */
+static const char other_pub[] =
+	"MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDr/ZKJHFKQG3LjJnwtxh9NOGYcpod/vNRHSbxg+sstYMn8bmFa"
+	"Kqk83GQGFgP7Z0jtryqoqreUbKwahcmFnQGZZzNav6mh9s6fHo/6NM3az/T3HGbPBE0i4X8Hny2SWSzX0vUoVD6h"
+	"8clN/QIcpbBs9hkpCGLjiBb/zDWZFlYwxwIDAQAB";
+
+static struct mx6_dns *zone_key(const char *pub);
+
 /* A static resolver; with_key publishes the test key at KEY_NAME. */
 static struct mx6_dns *zone(int with_key)
+{
+	return zone_key(with_key ? test_pub : NULL);
+}
+
+/* A static resolver publishing PUB (base64) at KEY_NAME, or nothing. */
+static struct mx6_dns *zone_key(const char *pub)
 {
 	struct mx6_dns *dns = mx6_dns_new_static(1000);
 	char txt[1024];
@@ -105,8 +122,8 @@ static struct mx6_dns *zone(int with_key)
 	size_t len, off = 0, n;
 
 	ck_assert_ptr_nonnull(dns);
-	if (with_key) {
-		snprintf(txt, sizeof(txt), "v=DKIM1; k=rsa; p=%s", test_pub);
+	if (pub != NULL) {
+		snprintf(txt, sizeof(txt), "v=DKIM1; k=rsa; p=%s", pub);
 		for (len = strlen(txt); off < len; off += n) {
 			n = len - off > 255 ? 255 : len - off;
 			rdata[off + off / 255] = (unsigned char)n;
@@ -187,6 +204,55 @@ START_TEST(published_key_passes)
 	ck_assert_str_eq(sig.selector, "unit");
 	ck_assert_uint_eq(sig.key_bits, 1024);
 	mx6_dns_free(&dns);
+}
+END_TEST
+
+/*
+ * libopendkim decodes the key of every signature; lib/dkimkey.c keeps
+ * decoded keys by their bytes. The second verification must be served
+ * from there, and a different key published under the same name must be
+ * decoded afresh, never mistaken for the kept one.
+ */
+START_TEST(decoded_key_is_kept_and_a_changed_key_is_not_mistaken)
+{
+	struct mx6_dns *dns = zone(1), *other = zone_key(other_pub);
+	unsigned long h0, m0, h1, m1, h2, m2;
+
+	ck_assert_int_eq(verify_one(dns).result, MX6_AUTH_PASS);
+	mx6_dkimkey_stats(&h0, &m0);
+	ck_assert_int_eq(verify_one(dns).result, MX6_AUTH_PASS);
+	mx6_dkimkey_stats(&h1, &m1);
+	ck_assert_uint_eq(h1, h0 + 1);
+	ck_assert_uint_eq(m1, m0);
+	ck_assert_int_eq(verify_one(other).result, MX6_AUTH_FAIL);
+	mx6_dkimkey_stats(&h2, &m2);
+	ck_assert_uint_eq(h2, h1);
+	ck_assert_uint_eq(m2, m1 + 1);
+	ck_assert_int_eq(verify_one(dns).result, MX6_AUTH_PASS);
+	mx6_dns_free(&dns);
+	mx6_dns_free(&other);
+}
+END_TEST
+
+/* Bytes that do not decode are never kept: each try decodes again. */
+START_TEST(undecodable_key_is_not_kept)
+{
+	static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x05, 0xff};
+	unsigned long h0, m0, h1, m1;
+	int i;
+
+	ck_assert_int_eq(mx6_dkimkey_init(), 0);
+	mx6_dkimkey_stats(&h0, &m0);
+	for (i = 0; i < 2; i++) {
+		BIO *bio = BIO_new_mem_buf(junk, sizeof(junk));
+
+		ck_assert_ptr_nonnull(bio);
+		ck_assert_ptr_null(d2i_PUBKEY_bio(bio, NULL));
+		BIO_free(bio);
+	}
+	mx6_dkimkey_stats(&h1, &m1);
+	ck_assert_uint_eq(h1, h0);
+	ck_assert_uint_eq(m1, m0 + 2);
 }
 END_TEST
 
@@ -472,6 +538,8 @@ static Suite *dkim_suite(void)
 
 	tc = tcase_create("key lookups");
 	tcase_add_test(tc, published_key_passes);
+	tcase_add_test(tc, decoded_key_is_kept_and_a_changed_key_is_not_mistaken);
+	tcase_add_test(tc, undecodable_key_is_not_kept);
 	tcase_add_test(tc, missing_key_is_permerror);
 	tcase_add_test(tc, key_name_without_txt_is_permerror);
 	tcase_add_test(tc, temporary_dns_failure_is_temperror);

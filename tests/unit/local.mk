@@ -27,6 +27,8 @@ UNIT_TESTS = \
 	tests/unit/check_dnswl \
 	tests/unit/check_bounds
 
+	tests/unit/check_dnscache
+
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 else
@@ -149,3 +151,7 @@ endif
 tests_unit_check_report_SOURCES = tests/unit/check_report.c $(UNIT_COMMON)
 tests_unit_check_report_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_report_LDADD = $(UNIT_LDADD)
+
+tests_unit_check_dnscache_SOURCES = tests/unit/check_dnscache.c $(UNIT_COMMON)
+tests_unit_check_dnscache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dnscache_LDADD = $(UNIT_LDADD)
