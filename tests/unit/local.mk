@@ -25,8 +25,7 @@ UNIT_TESTS = \
 	tests/unit/check_iprev \
 	tests/unit/check_dkim \
 	tests/unit/check_dnswl \
-	tests/unit/check_bounds
-
+	tests/unit/check_bounds \
 	tests/unit/check_dnscache
 
 check_PROGRAMS += $(UNIT_TESTS)
