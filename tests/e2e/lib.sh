@@ -432,3 +432,25 @@ want() {
 is_reply_to() {
 	[ "$(e2e_reply_to "$1" "$E2E_SWAKS_OUT")" = "$2" ]
 }
+
+# What ASan, LSan, UBSan (and valgrind) print when they find something.
+E2E_REPORT_RE='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|==[0-9]+== ERROR SUMMARY: [1-9]'
+
+# e2e_reports: the last check of a script. Stops the milter with SIGTERM
+# (LeakSanitizer reports leaks only when the process exits), then passes
+# if no log in the scratch directory holds a sanitizer report.
+e2e_reports() {
+	local f hits=
+	e2e_kill "$E2E_MILTER_PID"
+	E2E_MILTER_PID=
+	for f in "$E2E_DIR"/*.log; do
+		[ -f "$f" ] || continue
+		grep -qE -- "$E2E_REPORT_RE" "$f" && hits="$hits $f"
+	done
+	if [ -z "$hits" ]; then
+		ok "no sanitizer report in the milter's logs"
+	else
+		# shellcheck disable=SC2086 # one argument per file
+		not_ok "no sanitizer report in the milter's logs" $hits
+	fi
+}

@@ -26,3 +26,10 @@ CLEANFILES += tests/e2e/.sendmail-cache/*.deb
 # contrib/dns/example.zone shows the records a receiver publishes.
 TESTS += tests/e2e/mx6.sh
 EXTRA_DIST += tests/e2e/mx6.sh tests/mx6-sender contrib/dns/example.zone
+
+# Reload and kill -9 under load: three bounded swaks loops (IPv4, two IPv6
+# clients) through the real Postfix while the milter gets SIGHUPs, then
+# SIGKILL and a restart; milter_default_action (accept for IPv4, tempfail
+# for IPv6) must keep IPv4 flowing and let no IPv6 message pass unjudged.
+TESTS += tests/e2e/kill.sh
+EXTRA_DIST += tests/e2e/kill.sh
