@@ -117,7 +117,9 @@ t_reports() {
 	t_notok "no sanitizer or valgrind report (found in: $(echo $_rf))"
 	for _f in $_rf; do
 		printf -- '--- %s\n' "$_f"
-		grep -E -A 30 -- "$T_REPORT_RE" "$_f" | head -n 60
+		# the reports themselves: valgrind's ERROR SUMMARY comes last
+		grep -E -A 30 -- "$T_REPORT_RE|^==[0-9]+== (Invalid|Conditional|Syscall param|Mismatched|Source and destination|Use of uninit|.* are (definitely|indirectly) lost)" \
+			"$_f" | head -n 80
 	done
 }
 

@@ -37,6 +37,19 @@ VALGRIND_FLAGS = --tool=memcheck --leak-check=full \
 	--error-exitcode=97 --num-callers=40 --track-fds=no \
 	--suppressions=$(abs_top_srcdir)/tests/valgrind.supp
 VALGRIND_SLOW = 10
+# Not reload.sh and reload-load.sh: valgrind routes signals itself and may
+# hand a process-directed SIGHUP to libmilter's signal thread (it sits in
+# sigwait() for SIGHUP), which stops the filter; the kernel gives it to the
+# daemon's main thread, which has it unblocked (see milter/main.c). Those
+# two run under ASan+UBSan in tests/run-all instead.
+VALGRIND_TESTS = \
+	tests/milter/modes.sh \
+	tests/milter/headers.sh \
+	tests/milter/replies.sh \
+	tests/milter/robustness.sh \
+	tests/milter/reputation.sh \
+	tests/milter/learning.sh \
+	tests/milter/learning-shared.sh
 EXTRA_DIST += tests/valgrind.supp
 
 check-valgrind:
@@ -46,5 +59,5 @@ check-valgrind:
 	fi
 	@command -v $(VALGRIND) >/dev/null 2>&1 || { echo "check-valgrind: $(VALGRIND) not found (apt-get install valgrind)" >&2; exit 1; }
 	MX6_MILTER_WRAPPER='$(VALGRIND) $(VALGRIND_FLAGS)' MX6_TEST_SLOW=$(VALGRIND_SLOW) \
-		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(MILTER_TESTS)'
+		$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)'
 .PHONY: check-valgrind
