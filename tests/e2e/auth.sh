@@ -419,5 +419,5 @@ for m in e2e-auth-c2-broken e2e-auth-c3-servfail e2e-auth-c3-timeout e2e-auth-c4
 	fi
 done
 
-e2e_no_sanitizer_reports
+e2e_reports
 e2e_finish

@@ -225,5 +225,5 @@ if [ "$n" = 1 ]; then
 else
 	not_ok "the IPv6 message reached smtp-sink once (found $n copies)"
 fi
-e2e_no_sanitizer_reports
+e2e_reports
 e2e_finish

@@ -28,3 +28,10 @@ EXTRA_DIST += tests/e2e/learning.sh tests/e2e/learning-sendmail.sh
 TESTS += tests/e2e/mx6.sh tests/e2e/mx6-sendmail.sh
 EXTRA_DIST += tests/e2e/mx6.sh tests/e2e/mx6-sendmail.sh tests/mx6-sender \
 	contrib/dns/example.zone
+
+# Reload and kill -9 under load: three bounded swaks loops (IPv4, two IPv6
+# clients) through the real Postfix while the milter gets SIGHUPs, then
+# SIGKILL and a restart; milter_default_action (accept for IPv4, tempfail
+# for IPv6) must keep IPv4 flowing and let no IPv6 message pass unjudged.
+TESTS += tests/e2e/kill.sh
+EXTRA_DIST += tests/e2e/kill.sh

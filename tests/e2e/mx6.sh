@@ -340,5 +340,5 @@ fi
 
 e2e_wait_for 20 e2e_queue_empty || not_ok "$E2E_MTA queue drained" "$D/maillog"
 
-e2e_no_sanitizer_reports
+e2e_reports
 e2e_finish

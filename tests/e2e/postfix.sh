@@ -243,5 +243,5 @@ for m in e2e-c2-v6-unknown e2e-c4-mx6-unknown "e2e-c6-v6-dead-$E2E_MTA_V6" "e2e-
 	fi
 done
 
-e2e_no_sanitizer_reports
+e2e_reports
 e2e_finish

@@ -11,7 +11,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_dnswl \
 	tests/fuzz/fuzz_addressbook \
 	tests/fuzz/fuzz_session \
-	tests/fuzz/fuzz_rdap
+	tests/fuzz/fuzz_rdap \
+	tests/fuzz/fuzz_spf
 
 EXTRA_DIST += tests/fuzz/run tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/dict
 
@@ -54,4 +55,8 @@ tests_fuzz_fuzz_rdap_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_session_SOURCES = tests/fuzz/fuzz_session.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_session_LDADD = $(LIBMX6)
 tests_fuzz_fuzz_session_LDFLAGS = $(FUZZ_LINK_FLAGS)
+
+tests_fuzz_fuzz_spf_SOURCES = tests/fuzz/fuzz_spf.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_spf_LDADD = $(LIBMX6)
+tests_fuzz_fuzz_spf_LDFLAGS = $(FUZZ_LINK_FLAGS)
 endif

@@ -159,10 +159,10 @@ count_is() {
 start2() {
 	rm -f "$T_DIR/sock2"
 	printf -- '--- start %s -f -c %s -p unix:%s\n' "$MX6_MILTER" "$1" "$T_DIR/sock2" >>"$T_DIR/milter2.log"
-	"$MX6_MILTER" -f -c "$1" -p "unix:$T_DIR/sock2" >>"$T_DIR/milter2.log" 2>&1 </dev/null &
+	$MX6_MILTER_WRAPPER "$MX6_MILTER" -f -c "$1" -p "unix:$T_DIR/sock2" >>"$T_DIR/milter2.log" 2>&1 </dev/null &
 	D2_PID=$!
 	_s2=0
-	while [ $_s2 -lt 100 ]; do
+	while [ $_s2 -lt $((100 * T_SLOW)) ]; do
 		[ -S "$T_DIR/sock2" ] && return 0
 		t_alive "$D2_PID" || break
 		sleep 0.1

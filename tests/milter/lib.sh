@@ -14,6 +14,13 @@
 # build directory, which is the current directory under "make check".
 # MX6_MILTER and MTCLIENT override the program paths; MX6_TEST_KEEP=1 keeps
 # the scratch directory; MX6_TEST_TIMEOUT sets mtclient's timeout (s).
+# MX6_MILTER_WRAPPER is put before every start of the daemon (make
+# check-valgrind sets it to valgrind); MX6_TEST_SLOW (an integer, default
+# 1) multiplies the timing bounds meant for a program running at full
+# speed, for such a wrapper only.
+# A script fails when a sanitizer (ASan, LSan, UBSan) or valgrind reported
+# anything in a file of its scratch directory (daemon logs, mtclient and
+# mx6-check output): see t_reports.
 #
 # Every assertion prints "ok - ..." or "FAIL - ..."; t_done prints a
 # summary and exits 1 if anything failed (0 otherwise). A script exits
@@ -40,7 +47,10 @@ abs_top_builddir=$t_top_builddir
 
 MX6_MILTER=${MX6_MILTER:-$t_top_builddir/milter/mx6-milter}
 MTCLIENT=${MTCLIENT:-$t_top_builddir/tests/milter/mtclient}
-T_TIMEOUT=${MX6_TEST_TIMEOUT:-10}
+MX6_MILTER_WRAPPER=${MX6_MILTER_WRAPPER:-}
+T_SLOW=${MX6_TEST_SLOW:-1}
+case $T_SLOW in '' | *[!0-9]* | 0) T_SLOW=1 ;; esac
+T_TIMEOUT=${MX6_TEST_TIMEOUT:-$((10 * T_SLOW))}
 
 T_DIR=
 T_SOCK=
@@ -83,8 +93,39 @@ t_check() {
 	if "$@"; then t_ok "$_tc_d"; else t_notok "$_tc_d"; fi
 }
 
+# t_slow N: N seconds times the MX6_TEST_SLOW factor.
+t_slow() {
+	echo $(($1 * T_SLOW))
+}
+
+# What the sanitizers and valgrind print when they find something: an
+# ASan or LSan report, a UBSan "runtime error:" (also when it recovers),
+# a valgrind error summary that is not zero (with
+# --errors-for-leak-kinds=definite,indirect leaks count as errors).
+T_REPORT_RE='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|==[0-9]+== ERROR SUMMARY: [1-9]'
+
+# t_reports: fail if a text file in the scratch directory holds a report.
+# Called by t_done once the daemon has stopped (LSan and valgrind report
+# leaks at exit).
+t_reports() {
+	[ -n "$T_DIR" ] && [ -d "$T_DIR" ] || return 0
+	_rf=$(grep -rlIE -- "$T_REPORT_RE" "$T_DIR" 2>/dev/null)
+	if [ -z "$_rf" ]; then
+		t_ok "no sanitizer or valgrind report"
+		return 0
+	fi
+	t_notok "no sanitizer or valgrind report (found in: $(echo $_rf))"
+	for _f in $_rf; do
+		printf -- '--- %s\n' "$_f"
+		# the reports themselves: valgrind's ERROR SUMMARY comes last
+		grep -E -A 30 -- "$T_REPORT_RE|^==[0-9]+== (Invalid|Conditional|Syscall param|Mismatched|Source and destination|Use of uninit|.* are (definitely|indirectly) lost)" \
+			"$_f" | head -n 80
+	done
+}
+
 t_done() {
 	t_stop_quiet
+	t_reports
 	printf '\n%s: %d passed, %d failed\n' "$t_name" "$t_pass" "$t_fail"
 	if [ "$t_fail" -gt 0 ]; then
 		printf 'failed checks:%s\n' "$t_failed"
@@ -182,11 +223,11 @@ t_start() {
 	t_stop_quiet
 	rm -f "$T_SOCK"
 	printf -- '--- start %s -f -c %s -p unix:%s %s\n' "$MX6_MILTER" "$_conf" "$T_SOCK" "$*" >>"$T_LOG"
-	"$MX6_MILTER" -f -c "$_conf" -p "unix:$T_SOCK" "$@" >>"$T_LOG" 2>&1 </dev/null &
+	$MX6_MILTER_WRAPPER "$MX6_MILTER" -f -c "$_conf" -p "unix:$T_SOCK" "$@" >>"$T_LOG" 2>&1 </dev/null &
 	T_PID=$!
 	T_STATUS=
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt $((100 * T_SLOW)) ]; do
 		if [ -S "$T_SOCK" ]; then
 			t_log_mark
 			return 0
@@ -201,7 +242,7 @@ t_start() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	t_notok "mx6-milter socket $T_SOCK appeared within 10 s"
+	t_notok "mx6-milter socket $T_SOCK appeared within $(t_slow 10) s"
 	t_done
 }
 
@@ -230,7 +271,7 @@ t_wait_exit() {
 t_stop() {
 	[ -n "$T_PID" ] || return 0
 	kill -s TERM "$T_PID" 2>/dev/null
-	if ! t_wait_exit 10; then
+	if ! t_wait_exit "$(t_slow 10)"; then
 		kill -s KILL "$T_PID" 2>/dev/null
 		wait "$T_PID"
 		T_STATUS=killed

@@ -7,7 +7,7 @@
 
 t_begin "SIGHUP reload and SIGTERM"
 
-T_TIMEOUT=5
+T_TIMEOUT=$(t_slow 5)
 
 # write FILE: replace FILE atomically with stdin.
 write() {
@@ -114,7 +114,7 @@ t_section "SIGHUP in the middle of a session"
 	printf 'connect client.example.org 2001:db8::55\nhelo x\nmail <a@example.org>\nrcpt <b@example.net>\n'
 	printf 'header Subject: slow\nsleep 1\neoh\nbody x\neom\nquit\n'
 } >"$T_DIR/slow.script"
-"$MTCLIENT" -s "unix:$T_SOCK" -t 10 "$T_DIR/slow.script" >"$T_DIR/slow.out" 2>&1 &
+"$MTCLIENT" -s "unix:$T_SOCK" -t "$(t_slow 10)" "$T_DIR/slow.script" >"$T_DIR/slow.out" 2>&1 &
 slow=$!
 sleep 0.4
 printf '2001:db8::44\n' | write "$T_DIR/wl.txt"

@@ -164,9 +164,9 @@ esac
 t_section "an invalid configuration stops the daemon from starting"
 c=$(conf invalid 'defer_reply = 450 5.7.1 mismatched class')
 rm -f "$T_SOCK"
-"$MX6_MILTER" -f -c "$c" -p "unix:$T_SOCK" >"$T_DIR/refuse.log" 2>&1 </dev/null &
+$MX6_MILTER_WRAPPER "$MX6_MILTER" -f -c "$c" -p "unix:$T_SOCK" >"$T_DIR/refuse.log" 2>&1 </dev/null &
 T_PID=$!
-if t_wait_exit 5; then
+if t_wait_exit "$(t_slow 5)"; then
 	t_check "daemon exits 1 on an invalid config (got $T_STATUS)" [ "$T_STATUS" = 1 ]
 else
 	t_notok "daemon exits on an invalid config (still running after 5 s)"

@@ -18,7 +18,7 @@ EOF
 } >"$T_DIR/milter.conf"
 t_start "$T_DIR/milter.conf"
 
-T_TIMEOUT=5
+T_TIMEOUT=$(t_slow 5)
 
 # fresh LABEL: a well-formed trusted IPv6 session is still accepted.
 fresh() {
@@ -187,7 +187,7 @@ while [ $i -le 20 ]; do
 	2) a=2001:db8::1:$i ;;
 	esac
 	t_msg -q "PAR$i" "$a" >"$T_DIR/par$i.script"
-	"$MTCLIENT" -s "unix:$T_SOCK" -t 20 "$T_DIR/par$i.script" >"$T_DIR/par$i.out" 2>&1 &
+	"$MTCLIENT" -s "unix:$T_SOCK" -t "$(t_slow 20)" "$T_DIR/par$i.script" >"$T_DIR/par$i.out" 2>&1 &
 	eval "par_pid_$i=\$!"
 	i=$((i + 1))
 done

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
@@ -255,12 +256,14 @@ END_TEST
 START_TEST(zone_without_room_for_ipv6_queries_is_an_error)
 {
 	char spec[200];
+	char *want;
 
 	name_of_length(spec, 190);
-	ck_assert_str_eq(rejected(spec),
-			 unit_strdupf("DNSWL '%s': zone longer than 189 bytes leaves no "
-				      "room for IPv6 queries",
-				      spec));
+	want = unit_strdupf("DNSWL '%s': zone longer than 189 bytes leaves no "
+			    "room for IPv6 queries",
+			    spec);
+	ck_assert_str_eq(rejected(spec), want);
+	free(want);
 }
 END_TEST
 
@@ -435,15 +438,18 @@ START_TEST(domain_too_long_to_ask_under_the_zone_is_not_listed)
 {
 	struct mx6_dns *dns = zone();
 	char domain[254];
+	char *name;
 
 	/* 237 bytes + "." + 15 bytes of zone = 253: the longest query */
 	name_of_length(domain, 237);
-	a_record(dns, unit_strdupf("%s.%s", domain, ZONE), "127.0.0.2");
+	a_record(dns, name = unit_strdupf("%s.%s", domain, ZONE), "127.0.0.2");
+	free(name);
 	ck_assert_int_eq(check_domain(dns, ZONE, domain), 1);
 
 	/* one more byte makes a name that cannot exist */
 	name_of_length(domain, 238);
-	a_record(dns, unit_strdupf("%s.%s", domain, ZONE), "127.0.0.2");
+	a_record(dns, name = unit_strdupf("%s.%s", domain, ZONE), "127.0.0.2");
+	free(name);
 	ck_assert_int_eq(check_domain(dns, ZONE, domain), 0);
 	mx6_dns_free(&dns);
 }
