@@ -514,7 +514,14 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	/*
+	 * SA_NODEFER: the main thread must accept these signals even while
+	 * on_signal() runs. libmilter's signal thread sigwait()s for the same
+	 * three, and the kernel hands a signal that the main thread blocks to
+	 * it; it would take a SIGHUP as "stop". on_signal() only writes a byte,
+	 * so running it nested is harmless.
+	 */
+	sa.sa_flags = SA_RESTART | SA_NODEFER;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
