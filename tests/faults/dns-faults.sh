@@ -71,13 +71,8 @@ PUB=$(openssl rsa -in "$T_DIR/dkim.pem" -pubout -outform DER 2>/dev/null | base6
 	t_notok "mkzone.py wrote the zone file"
 	t_done
 }
-if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
-	cat "$T_DIR/dns-start.log"
-	t_notok "test DNS server started"
-	t_done
-fi
-PORT=$(cat "$T_DIR/dns/port")
-t_say "# test DNS server on 127.0.0.1@$PORT"
+t_dns_start "$T_DIR/zone.conf"
+PORT=$T_DNS_PORT
 
 "$PYTHON" "$FAULTDNS" --port-file "$T_DIR/faultdns.port" --log "$T_DIR/faultdns.log" \
 	</dev/null >"$T_DIR/faultdns.out" 2>&1 &

@@ -57,12 +57,8 @@ if command -v openssl >/dev/null 2>&1 && [ -x "$SIGN" ]; then
 		have_dkim=1
 	fi
 fi
-if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
-	cat "$T_DIR/dns-start.log"
-	t_notok "test DNS server started"
-	t_done
-fi
-PORT=$(cat "$T_DIR/dns/port")
+t_dns_start "$T_DIR/zone.conf"
+PORT=$T_DNS_PORT
 
 echo friend.test >"$T_DIR/domains"
 mkdir "$T_DIR/books"

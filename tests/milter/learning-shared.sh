@@ -87,13 +87,8 @@ cat >"$T_DIR/zone.conf" <<'EOF'
 local-zone: "friend.test." static
 local-data: 'friend.test. 300 IN TXT "v=spf1 ip4:192.0.2.66 ip6:2001:db8::66 -all"'
 EOF
-if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
-	cat "$T_DIR/dns-start.log"
-	t_notok "test DNS server started"
-	t_done
-fi
-PORT=$(cat "$T_DIR/dns/port")
-t_say "# test DNS server on 127.0.0.1@$PORT"
+t_dns_start "$T_DIR/zone.conf"
+PORT=$T_DNS_PORT
 
 # conf FILE AUTHSERV-ID STATE-URL: a learning configuration.
 conf() {

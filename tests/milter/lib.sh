@@ -153,6 +153,21 @@ t_cleanup() {
 	exit $_st
 }
 
+# t_dns_start ZONEFILE: the test DNS server (tests/dns/server.sh) on a free
+# port of 127.0.0.1, serving ZONEFILE from $T_DIR/dns; sets T_DNS_PORT. If it
+# does not start, that is a failed check and the script ends. The caller's
+# EXIT trap stops it: sh "$T_DNS_SERVER" stop "$T_DIR/dns".
+T_DNS_SERVER=$t_top_srcdir/tests/dns/server.sh
+t_dns_start() {
+	if ! sh "$T_DNS_SERVER" start "$T_DIR/dns" 0 "$1" >"$T_DIR/dns-start.log" 2>&1; then
+		cat "$T_DIR/dns-start.log"
+		t_notok "test DNS server started"
+		t_done
+	fi
+	T_DNS_PORT=$(cat "$T_DIR/dns/port")
+	t_say "# test DNS server on 127.0.0.1@$T_DNS_PORT"
+}
+
 # t_begin TITLE: check the programs, make the scratch directory.
 t_begin() {
 	printf '%s: %s\n' "$t_name" "$*"

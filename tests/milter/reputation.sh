@@ -67,13 +67,8 @@ local-data: "$(rev6 2001:db8::78).wl.test. 300 IN A 127.0.10.4"
 local-zone: "dwl.test." static
 local-data: "listed.test.dwl.test. 300 IN A 127.0.0.2"
 EOF
-if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
-	cat "$T_DIR/dns-start.log"
-	t_notok "test DNS server started"
-	t_done
-fi
-PORT=$(cat "$T_DIR/dns/port")
-t_say "# test DNS server on 127.0.0.1@$PORT"
+t_dns_start "$T_DIR/zone.conf"
+PORT=$T_DNS_PORT
 
 # ---------------------------------------------------------------- ASN
 have_asn=

@@ -53,12 +53,8 @@ for d in $DOMAINS; do
 	printf "local-data: '%s.test. 300 IN TXT \"v=spf1 ip6:2001:db8::/32 -all\"'\n" "$d"
 done >"$T_DIR/zone.conf"
 echo 'local-zone: "stranger.test." static' >>"$T_DIR/zone.conf"
-if ! sh "$DNS_SERVER" start "$T_DIR/dns" 0 "$T_DIR/zone.conf" >"$T_DIR/dns-start.log" 2>&1; then
-	cat "$T_DIR/dns-start.log"
-	t_notok "test DNS server started"
-	t_done
-fi
-DNS_PORT=$(cat "$T_DIR/dns/port")
+t_dns_start "$T_DIR/zone.conf"
+DNS_PORT=$T_DNS_PORT
 
 # The slow answer comes after 4 s; rdap_timeout is 1 s.
 mkdir "$T_DIR/rdap"
