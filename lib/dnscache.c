@@ -240,29 +240,35 @@ int mx6_dnscache_get(struct mx6_dnscache *c, const char *name, int rrtype, time_
 		unlink_entry(c, e);
 		e = NULL;
 	}
-	if (e != NULL) {
-		if (c->head != e) { /* most recently used first */
-			e->prev->next = e->next;
-			if (e->next != NULL)
-				e->next->prev = e->prev;
-			else
-				c->tail = e->prev;
-			push_front(c, e);
-		}
-		__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (e == NULL)
+	if (e == NULL) {
+		pthread_mutex_unlock(&c->lock);
 		return 0;
+	}
+	if (c->head != e) { /* most recently used first */
+		e->prev->next = e->next;
+		if (e->next != NULL)
+			e->next->prev = e->prev;
+		else
+			c->tail = e->prev;
+		push_front(c, e);
+	}
 	memset(r, 0, sizeof(*r));
 	r->status = e->status;
 	r->rcode = e->rcode;
 	r->secure = e->secure;
-	r->count = e->count;
-	r->rr = e->rr;
-	r->rrlen = e->rrlen;
-	r->priv = e;
-	r->priv_kind = MX6_DNS_PRIV_CACHE;
+	/*
+	 * Like an answer from the resolver, a negative one holds nothing
+	 * (callers free only results with data): no reference for it.
+	 */
+	if (e->status == MX6_DNS_OK) {
+		__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+		r->count = e->count;
+		r->rr = e->rr;
+		r->rrlen = e->rrlen;
+		r->priv = e;
+		r->priv_kind = MX6_DNS_PRIV_CACHE;
+	}
+	pthread_mutex_unlock(&c->lock);
 	return 1;
 }
 
