@@ -458,7 +458,7 @@ int main(int argc, char **argv)
 	if (getuid() == 0 && pw.pw_uid == 0 && strcmp(cfg->user, "root") != 0) {
 		fprintf(stderr, "mx6-milter: refusing to run as root: set user = root "
 				"explicitly if you mean it\n");
-		return 1;
+		goto fail;
 	}
 	/* A copy: the validating snapshot goes away before the daemon stops. */
 	mx6_strlcpy(socket_buf, socket_spec != NULL ? socket_spec : cfg->socket,
@@ -475,14 +475,14 @@ int main(int argc, char **argv)
 	mx6_log_open("mx6-milter", log_facility, log_stderr, log_syslog);
 	if (!foreground && daemonize() < 0) {
 		mx6_msg_error("cannot run in the background: %s", strerror(errno));
-		return 1;
+		goto fail;
 	}
 	if (smfi_register(mx6_milter_desc) != MI_SUCCESS) {
 		mx6_msg_error("smfi_register failed");
-		return 1;
+		goto fail;
 	}
 	if (open_socket(socket_spec, cfg->socket_mode, &pw) < 0 || prepare_state(cfg, &pw) < 0)
-		return 1;
+		goto fail;
 	/* Bound as root (any port; a port in use stops the start), served after
 	 * the privilege drop. */
 	if (cfg->metrics_listen != NULL) {
@@ -490,11 +490,11 @@ int main(int argc, char **argv)
 
 		if ((metrics_fd = mx6_metrics_http_bind(cfg->metrics_listen, err, sizeof(err))) < 0) {
 			mx6_msg_error("%s", err);
-			return 1;
+			goto fail;
 		}
 	}
 	if (drop_privileges(&pw) < 0)
-		return 1;
+		goto fail;
 	mx6_config_unref(&cfg);
 	if ((cfg = mx6_config_load(config_path, report_log, NULL)) == NULL) {
 		mx6_msg_error("%s: cannot load the configuration as user %s", config_path,
@@ -556,4 +556,9 @@ int main(int argc, char **argv)
 	    errno != ENOENT)
 		mx6_msg_warn("cannot remove %s: %s", path, strerror(errno));
 	return rc;
+
+fail:
+	/* Start-up failed before the serving snapshot: nothing else to undo. */
+	mx6_config_unref(&cfg);
+	return 1;
 }
