@@ -96,7 +96,7 @@ static void observe_ns(struct histogram *h, const struct buckets *b, uint64_t ns
 #define NACTIONS ((size_t)MX6_ACTION_REPORT + 1)
 
 static const char *const stage_names[MX6_METRICS_STAGE_COUNT] = {
-	"connect", "helo", "mail", "rcpt", "eoh", "eom",
+	"connect", "helo", "mail", "rcpt", "eoh", "body", "eom",
 };
 
 #define AUTH_REASONS(m)                                                                  \

@@ -225,6 +225,7 @@ START_TEST(labelled_histograms_put_le_last_and_suffix_before_the_labels)
 	mx6_metrics_stage(MX6_METRICS_STAGE_EOH, mx6_metrics_clock());
 	assert_line("mx6_decision_seconds_bucket{stage=\"eoh\",le=\"+Inf\"} 1");
 	assert_line("mx6_decision_seconds_count{stage=\"eoh\"} 1");
+	assert_line("mx6_decision_seconds_count{stage=\"body\"} 0");
 	assert_line("mx6_decision_seconds_count{stage=\"eom\"} 0");
 	ck_assert_ptr_nonnull(strstr(scrape(), "\nmx6_decision_seconds_sum{stage=\"eoh\"} 0."));
 }
