@@ -132,6 +132,7 @@ void mx6_session_free(struct mx6_session **s)
 	free((*s)->deletes);
 	free((*s)->reply);
 	free((*s)->text);
+	free((*s)->ev.auth.dkim);
 	free(*s);
 	*s = NULL;
 }
@@ -150,6 +151,7 @@ static void copy_field(char *dst, size_t len, const char *src)
 enum mx6_step mx6_session_connect(struct mx6_session *s,
 				  const struct mx6_connect_info *info)
 {
+	free(s->ev.auth.dkim); /* a session connected again (mx6-check, tests) */
 	memset(&s->ev, 0, sizeof(s->ev));
 	s->mode = mx6_config_listener(s->cfg, info->daemon_name, info->daemon_addr,
 				      info->if_addr, &s->listener);
