@@ -36,13 +36,13 @@
  *	up to the end of headers; with every session open, reads VmRSS and
  *	VmHWM of MILTER-PID from /proc, then finishes the sessions. Prints
  *	  rss LABEL CONCURRENT IDLE-KB OPEN-KB HWM-KB PER-SESSION-KB
- *	      ANON-IDLE-KB ANON-OPEN-KB PSS-OPEN-KB
+ *	      ANON-IDLE-KB ANON-OPEN-KB PSS-OPEN-KB FILE-OPEN-KB
  *	where IDLE is VmRSS before the connections were opened, OPEN with
  *	all of them open, PER-SESSION = (OPEN - IDLE) / CONCURRENT, and ANON
  *	the part of VmRSS that is the process's own memory (RssAnon), not
  *	pages of shared libraries (RssFile) that every process using them
  *	shares; PSS counts those divided by the number of processes sharing
- *	them.
+ *	them; FILE is RssFile.
  *
  *	Tab-separated. Every answer the filter gives is accepted as it comes;
  *	a protocol error, a closed connection or 30 s without an answer is
@@ -570,9 +570,10 @@ static void sample_rss(int n)
 {
 	long open_kb = proc_kb("status", "VmRSS:"), hwm = proc_kb("status", "VmHWM:");
 	long anon = proc_kb("status", "RssAnon:"), pss = proc_kb("smaps_rollup", "Pss:");
+	long file = proc_kb("status", "RssFile:");
 
-	printf("rss\t%s\t%d\t%ld\t%ld\t%ld\t%.1f\t%ld\t%ld\t%ld\n", label, n, rss_idle, open_kb,
-	       hwm, (double)(open_kb - rss_idle) / n, anon_idle, anon, pss);
+	printf("rss\t%s\t%d\t%ld\t%ld\t%ld\t%.1f\t%ld\t%ld\t%ld\t%ld\n", label, n, rss_idle,
+	       open_kb, hwm, (double)(open_kb - rss_idle) / n, anon_idle, anon, pss, file);
 }
 
 /* ---------------------------------------------------------------- main */

@@ -77,7 +77,13 @@ struct mx6_auth_evidence {
 
 	int dkim_done;
 	size_t ndkim;
-	struct mx6_dkim_sig dkim[MX6_MAX_DKIM_SIGS];
+	/*
+	 * ndkim results in an array of MX6_MAX_DKIM_SIGS (7 kB) that
+	 * mx6_gather_eom() allocates for the first message with a signature
+	 * and whoever owns the evidence frees (mx6_session: with the
+	 * session); NULL before. Most sessions never need it.
+	 */
+	struct mx6_dkim_sig *dkim;
 
 	int from_ok; /* exactly one author with a valid domain */
 	char from_address[MX6_ADDRESS_MAX];

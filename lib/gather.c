@@ -26,6 +26,7 @@
 #include "dmarc.h"
 #include "gather.h"
 #include "iprev.h"
+#include "log.h"
 #include "rdap.h"
 #include "util.h"
 
@@ -679,8 +680,14 @@ void mx6_gather_eom(const struct mx6_config *cfg, struct mx6_evidence *ev,
 		a->from_address[0] = '\0';
 	}
 	a->ndkim = 0;
-	if (g->dkim != NULL && !g->dkim_broken && g->dkim_signatures > 0)
-		a->ndkim = mx6_dkim_verify_eom(g->dkim, a->dkim, MX6_MAX_DKIM_SIGS);
+	if (g->dkim != NULL && !g->dkim_broken && g->dkim_signatures > 0) {
+		if (a->dkim == NULL &&
+		    (a->dkim = calloc(MX6_MAX_DKIM_SIGS, sizeof(*a->dkim))) == NULL)
+			mx6_msg_error("cannot keep DKIM results: out of memory: no DKIM "
+				      "evidence");
+		else
+			a->ndkim = mx6_dkim_verify_eom(g->dkim, a->dkim, MX6_MAX_DKIM_SIGS);
+	}
 	a->dkim_done = 1;
 	authenticate_domain(cfg, a);
 	if (ev->auth_fail.state != MX6_SIG_YES) {

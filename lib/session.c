@@ -54,21 +54,36 @@ struct mx6_session {
 	enum mx6_stage decided_at;
 	struct mx6_verdict verdict;
 	enum mx6_action action;
-	struct mx6_reply reply;
+	/*
+	 * The large per-message texts are allocated when needed and freed
+	 * with the message, so that a session waiting between SMTP commands
+	 * (the common case with many of them open) holds none of them: the
+	 * refusal (13 kB, only for a refused message) and the header values
+	 * (9 kB, only at the end of a message).
+	 */
+	struct mx6_reply *reply; /* NULL: no refusal yet */
 	unsigned verdict_headers; /* X-MX6-Verdict headers seen */
 	unsigned authres_headers; /* Authentication-Results headers seen */
 	unsigned *ours;		  /* indices of AR headers with our authserv-id */
 	size_t nours, ours_cap;
 	struct mx6_header_delete *deletes;
 	struct mx6_header_add adds[2];
-	char authres[MX6_AUTHRES_MAX];
-	char verdict_header[MX6_REASONS_MAX + 512];
+	struct eom_text *text; /* NULL until the end of the message */
 	int failed; /* an internal error hit this message: fail safe at EOM */
 	unsigned bounds_logged; /* bounds (bits) whose line for this message is out */
 	int learns;		   /* IPv4 client with learn = yes (connection) */
 	char submitter[320];	   /* authenticated local user's address (submission) */
 	struct mx6_gather gather;
 };
+
+struct eom_text {
+	char authres[MX6_AUTHRES_MAX];
+	char verdict_header[MX6_REASONS_MAX + 512];
+};
+
+/* What mx6_session_reply() gives when no reply could be allocated. */
+static const struct mx6_reply oom_reply = {
+	"451", "4.3.0", 1, {"Internal error in mx6-milter; please retry"}};
 
 static void reset_message(struct mx6_session *s)
 {
@@ -79,12 +94,13 @@ static void reset_message(struct mx6_session *s)
 	s->decided_at = MX6_STAGE_CONNECT;
 	memset(&s->verdict, 0, sizeof(s->verdict));
 	s->action = MX6_ACTION_NONE;
-	s->reply.nlines = 0;
+	free(s->reply);
+	s->reply = NULL;
 	s->verdict_headers = 0;
 	s->authres_headers = 0;
 	s->nours = 0;
-	s->authres[0] = '\0';
-	s->verdict_header[0] = '\0';
+	free(s->text);
+	s->text = NULL;
 	s->failed = 0;
 	s->bounds_logged = 0;
 	mx6_gather_reset(&s->gather);
@@ -114,6 +130,9 @@ void mx6_session_free(struct mx6_session **s)
 	mx6_config_unref(&(*s)->cfg);
 	free((*s)->ours);
 	free((*s)->deletes);
+	free((*s)->reply);
+	free((*s)->text);
+	free((*s)->ev.auth.dkim);
 	free(*s);
 	*s = NULL;
 }
@@ -132,6 +151,7 @@ static void copy_field(char *dst, size_t len, const char *src)
 enum mx6_step mx6_session_connect(struct mx6_session *s,
 				  const struct mx6_connect_info *info)
 {
+	free(s->ev.auth.dkim); /* a session connected again (mx6-check, tests) */
 	memset(&s->ev, 0, sizeof(s->ev));
 	s->mode = mx6_config_listener(s->cfg, info->daemon_name, info->daemon_addr,
 				      info->if_addr, &s->listener);
@@ -210,11 +230,11 @@ static void log_decision(struct mx6_session *s)
 		snprintf(source, sizeof(source), " source=%s",
 			 mx6_verdict_source(&s->verdict, src, sizeof(src)));
 	}
-	if (s->reply.nlines > 0) {
+	if (s->reply != NULL && s->reply->nlines > 0) {
 		char summary[32];
 
 		snprintf(reply, sizeof(reply), " reply=\"%s\"",
-			 mx6_reply_summary(&s->reply, summary, sizeof(summary)));
+			 mx6_reply_summary(s->reply, summary, sizeof(summary)));
 	}
 	/* Strip the angle brackets the MTA may pass, then add our own. */
 	mx6_strlcpy(sender, s->sender[0] == '<' ? s->sender + 1 : s->sender, sizeof(sender));
@@ -225,6 +245,17 @@ static void log_decision(struct mx6_session *s)
 		     s->queue_id, s->client_text, s->helo, sender, s->listener,
 		     mx6_mode_name(s->mode), mx6_class_name(s->verdict.class),
 		     mx6_action_name(s->action), s->verdict.reasons, source, reply);
+}
+
+/*
+ * The message's reply, allocated on first use; NULL when out of memory
+ * (mx6_session_reply() then gives the 451 4.3.0 of an internal error).
+ */
+static struct mx6_reply *reply_slot(struct mx6_session *s)
+{
+	if (s->reply == NULL && (s->reply = calloc(1, sizeof(*s->reply))) == NULL)
+		mx6_msg_error("cannot allocate an SMTP reply: out of memory");
+	return s->reply;
 }
 
 /* Build the refusal for ACTION into s->reply; returns the step that sends it. */
@@ -249,8 +280,10 @@ static enum mx6_step refuse(struct mx6_session *s)
 		for (i = 0; i < nextra; i++)
 			extra[i] = ar[i];
 	}
-	mx6_reply_build(base, extra, nextra, cfg->registration_url, &s->reply);
-	return mx6_reply_is_temporary(&s->reply) ? MX6_STEP_TEMPFAIL : MX6_STEP_REJECT;
+	if (reply_slot(s) == NULL)
+		return MX6_STEP_TEMPFAIL;
+	mx6_reply_build(base, extra, nextra, cfg->registration_url, s->reply);
+	return mx6_reply_is_temporary(s->reply) ? MX6_STEP_TEMPFAIL : MX6_STEP_REJECT;
 }
 
 /* SPEC 10: an internal error defers IPv6 and never touches anything else. */
@@ -260,8 +293,9 @@ static enum mx6_step failsafe(struct mx6_session *s, enum mx6_step otherwise)
 
 	if (!s->ev.client_ipv6)
 		return otherwise;
-	mx6_reply_parse("451 4.3.0 Internal error in mx6-milter; please retry", &s->reply,
-			err, sizeof(err));
+	if (reply_slot(s) != NULL)
+		mx6_reply_parse("451 4.3.0 Internal error in mx6-milter; please retry", s->reply,
+				err, sizeof(err));
 	return MX6_STEP_TEMPFAIL;
 }
 
@@ -310,9 +344,10 @@ static int over_memory(struct mx6_session *s)
 	if (!s->gather.over_memory || !s->ev.client_ipv6 ||
 	    (s->mode != MX6_MODE_DEFENSIVE && s->mode != MX6_MODE_MX6))
 		return 0;
-	mx6_reply_parse("451 4.3.4 Message too large for mx6-milter to inspect over IPv6; "
-			"please retry over IPv4",
-			&s->reply, err, sizeof(err));
+	if (reply_slot(s) != NULL)
+		mx6_reply_parse("451 4.3.4 Message too large for mx6-milter to inspect over IPv6; "
+				"please retry over IPv4",
+				s->reply, err, sizeof(err));
 	return 1;
 }
 
@@ -416,30 +451,45 @@ static int plan_deletions(struct mx6_session *s, struct mx6_eom_actions *a)
 	return 0;
 }
 
-static void plan_headers(struct mx6_session *s, struct mx6_eom_actions *a)
+/* The message's header texts, allocated empty on first use; NULL: no memory. */
+static struct eom_text *text_slot(struct mx6_session *s)
+{
+	if (s->text == NULL && (s->text = malloc(sizeof(*s->text))) != NULL) {
+		s->text->authres[0] = '\0';
+		s->text->verdict_header[0] = '\0';
+	}
+	return s->text;
+}
+
+/* The header fields to add; -1 when out of memory. */
+static int plan_headers(struct mx6_session *s, struct mx6_eom_actions *a)
 {
 	const struct mx6_config *cfg = s->cfg;
+	struct eom_text *t;
 	size_t len;
 
 	a->nadd = 0;
 	a->add = s->adds;
-	mx6_authres_value(cfg->authserv_id, &s->ev, s->authres, sizeof(s->authres));
+	if ((t = text_slot(s)) == NULL)
+		return -1;
+	mx6_authres_value(cfg->authserv_id, &s->ev, t->authres, sizeof(t->authres));
 	if (cfg->add_authres) {
 		s->adds[a->nadd].name = AUTHRES_HEADER;
-		s->adds[a->nadd++].value = s->authres;
+		s->adds[a->nadd++].value = t->authres;
 	}
-	snprintf(s->verdict_header, sizeof(s->verdict_header), "%s%s; reason=%s",
+	snprintf(t->verdict_header, sizeof(t->verdict_header), "%s%s; reason=%s",
 		 mx6_class_name(s->verdict.class),
 		 s->action == MX6_ACTION_REPORT ? " would-defer" : "", s->verdict.reasons);
 	if (s->verdict.source_list != NULL) {
 		char src[600];
 
-		len = strlen(s->verdict_header);
-		snprintf(s->verdict_header + len, sizeof(s->verdict_header) - len,
+		len = strlen(t->verdict_header);
+		snprintf(t->verdict_header + len, sizeof(t->verdict_header) - len,
 			 "; source=%s", mx6_verdict_source(&s->verdict, src, sizeof(src)));
 	}
 	s->adds[a->nadd].name = VERDICT_HEADER;
-	s->adds[a->nadd++].value = s->verdict_header;
+	s->adds[a->nadd++].value = t->verdict_header;
+	return 0;
 }
 
 enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *actions_r)
@@ -482,7 +532,14 @@ enum mx6_step mx6_session_eom(struct mx6_session *s, struct mx6_eom_actions *act
 	switch (s->action) {
 	case MX6_ACTION_ACCEPT:
 	case MX6_ACTION_REPORT:
-		plan_headers(s, actions_r);
+		if (plan_headers(s, actions_r) < 0) {
+			mx6_msg_error("%s: client=[%s] cannot build the header fields: out of "
+				      "memory: %s",
+				      s->queue_id, s->client_text,
+				      s->ev.client_ipv6 ? "deferring" : "accepting unchanged");
+			memset(actions_r, 0, sizeof(*actions_r));
+			step = failsafe(s, MX6_STEP_ACCEPT);
+		}
 		break;
 	case MX6_ACTION_DEFER:
 	case MX6_ACTION_MX6_REJECT:
@@ -502,7 +559,7 @@ void mx6_session_abort(struct mx6_session *s)
 
 const struct mx6_reply *mx6_session_reply(const struct mx6_session *s)
 {
-	return &s->reply;
+	return s->reply != NULL ? s->reply : &oom_reply;
 }
 
 enum mx6_stage mx6_session_decided_at(const struct mx6_session *s)
@@ -532,12 +589,16 @@ const char *mx6_session_listener(const struct mx6_session *s)
 
 const char *mx6_session_authres(struct mx6_session *s)
 {
-	if (s->authres[0] == '\0')
-		mx6_authres_value(s->cfg->authserv_id, &s->ev, s->authres, sizeof(s->authres));
-	return s->authres;
+	struct eom_text *t = text_slot(s);
+
+	if (t == NULL)
+		return "";
+	if (t->authres[0] == '\0')
+		mx6_authres_value(s->cfg->authserv_id, &s->ev, t->authres, sizeof(t->authres));
+	return t->authres;
 }
 
 const char *mx6_session_verdict_header(const struct mx6_session *s)
 {
-	return s->verdict_header;
+	return s->text != NULL ? s->text->verdict_header : "";
 }

@@ -103,7 +103,7 @@ void mx6_session_abort(struct mx6_session *s);
 /* Queue id for log lines ("NOQUEUE" until set); NULL or "" is ignored. */
 void mx6_session_set_queue_id(struct mx6_session *s, const char *queue_id);
 
-/* The reply for the last TEMPFAIL/REJECT step. */
+/* The reply for the last TEMPFAIL/REJECT step (until the next message). */
 const struct mx6_reply *mx6_session_reply(const struct mx6_session *s);
 
 /* 1 when the client is native IPv6 (decisions apply), else 0. */

@@ -348,10 +348,15 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	uint64_t start;
+	enum mx6_step step;
 
 	if (c == NULL || c->session == NULL)
 		return SMFIS_CONTINUE;
-	return to_smfis(ctx, c, mx6_session_body(c->session, chunk, len));
+	start = mx6_metrics_clock();
+	step = mx6_session_body(c->session, chunk, len);
+	mx6_metrics_stage(MX6_METRICS_STAGE_BODY, start);
+	return to_smfis(ctx, c, step);
 }
 
 /* With SMFIP_HDR_LEADSPC the MTA takes our values raw too: add the space. */

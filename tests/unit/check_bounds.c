@@ -45,6 +45,7 @@ static void setup(void)
 static void teardown(void)
 {
 	mx6_gather_reset(&g);
+	free(ev.auth.dkim);
 	mx6_config_unref(&cfg);
 	free(last_error);
 	free(dir);

@@ -225,8 +225,27 @@ START_TEST(labelled_histograms_put_le_last_and_suffix_before_the_labels)
 	mx6_metrics_stage(MX6_METRICS_STAGE_EOH, mx6_metrics_clock());
 	assert_line("mx6_decision_seconds_bucket{stage=\"eoh\",le=\"+Inf\"} 1");
 	assert_line("mx6_decision_seconds_count{stage=\"eoh\"} 1");
+	assert_line("mx6_decision_seconds_count{stage=\"body\"} 0");
 	assert_line("mx6_decision_seconds_count{stage=\"eom\"} 0");
 	ck_assert_ptr_nonnull(strstr(scrape(), "\nmx6_decision_seconds_sum{stage=\"eoh\"} 0."));
+}
+END_TEST
+
+START_TEST(decision_histogram_has_microsecond_buckets)
+{
+	/* 300 ms ago: above 0.25 s whatever the scheduler adds, below 0.5 s. */
+	mx6_metrics_stage(MX6_METRICS_STAGE_MAIL, mx6_metrics_clock() - 300000000u);
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"1e-05\"} 0");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"7.5e-05\"} 0");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"0.00015\"} 0");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"0.25\"} 0");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"0.5\"} 1");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"5\"} 1");
+	assert_line("mx6_decision_seconds_bucket{stage=\"mail\",le=\"+Inf\"} 1");
+	/* 5 s is the last bound of this histogram; 10 s only the remote ones'. */
+	ck_assert_ptr_null(strstr(scrape(), "mx6_decision_seconds_bucket{stage=\"mail\",le=\"10\"}"));
+	assert_line("mx6_dns_query_duration_seconds_bucket{type=\"A\",le=\"10\"} 0");
+	ck_assert_ptr_null(strstr(scrape(), "mx6_dns_query_duration_seconds_bucket{type=\"A\",le=\"1e-05\"}"));
 }
 END_TEST
 
@@ -321,6 +340,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, render_reports_the_length_it_needs_like_snprintf);
 	tcase_add_test(tc, label_values_escape_backslash_quote_and_newline);
 	tcase_add_test(tc, histogram_buckets_are_cumulative_with_inf_sum_and_count);
+	tcase_add_test(tc, decision_histogram_has_microsecond_buckets);
 	tcase_add_test(tc, labelled_histograms_put_le_last_and_suffix_before_the_labels);
 	suite_add_tcase(s, tc);
 

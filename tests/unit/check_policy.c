@@ -401,6 +401,9 @@ static struct mx6_evidence unlisted_client(void)
 	return ev;
 }
 
+/* The DKIM results of the evidence built here (the gatherer allocates them). */
+static struct mx6_dkim_sig sigs[MX6_MAX_DKIM_SIGS];
+
 static struct mx6_dkim_sig dkim_sig(const char *domain, enum mx6_auth result)
 {
 	struct mx6_dkim_sig sig;
@@ -617,6 +620,7 @@ START_TEST(auth_facts_follow_the_reason_in_the_order_spf_dkim_dmarc_iprev)
 	ev.auth.dmarc_done = 1;
 	ev.auth.dmarc = MX6_AUTH_FAIL;
 	ev.auth.dkim_done = 1;
+	ev.auth.dkim = sigs;
 	ev.auth.ndkim = 2;
 	ev.auth.dkim[0] = dkim_sig("esp.example", MX6_AUTH_FAIL);
 	ev.auth.dkim[1] = dkim_sig("esp.example", MX6_AUTH_PASS);
@@ -635,6 +639,7 @@ START_TEST(dkim_fact_is_the_first_result_when_no_signature_passed)
 	struct mx6_verdict v;
 
 	ev.auth.dkim_done = 1;
+	ev.auth.dkim = sigs;
 	ev.auth.ndkim = 3;
 	ev.auth.dkim[0] = dkim_sig("example.org", MX6_AUTH_PERMERROR);
 	ev.auth.dkim[1] = dkim_sig("example.org", MX6_AUTH_FAIL);
@@ -664,6 +669,7 @@ START_TEST(only_checks_that_ran_give_facts)
 	/* Results without their *_done flag are not facts yet. */
 	ev.auth.spf = MX6_AUTH_FAIL;
 	ev.auth.dmarc = MX6_AUTH_PASS;
+	ev.auth.dkim = sigs;
 	ev.auth.ndkim = 1;
 	ev.auth.dkim[0] = dkim_sig("example.org", MX6_AUTH_PASS);
 	ev.auth.iprev_done = 1;
