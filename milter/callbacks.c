@@ -163,6 +163,18 @@ static sfsistat no_session(SMFICTX *ctx, struct conn *c)
 }
 
 /*
+ * Connect without a session. With SMFIP_NR_CONN the MTA expects no reply
+ * (libmilter would log any other answer as a protocol lie and drop it):
+ * no_session() answers at MAIL. Otherwise IPv4 is accepted at once.
+ */
+static sfsistat no_session_at_connect(const struct conn *c)
+{
+	if (c->protocol & SMFIP_NR_CONN)
+		return SMFIS_NOREPLY;
+	return c->failed_ipv6 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+}
+
+/*
  * Take a place among max_sessions; 0 if none is free. Counted first and
  * taken back on refusal, so concurrent connects can never overshoot.
  */
@@ -254,13 +266,13 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		c->over_limit = 1;
 		count_refusal(c->failed_ipv6, cfg->max_sessions);
 		mx6_config_unref(&cfg);
-		return c->failed_ipv6 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+		return no_session_at_connect(c);
 	}
 	if (cfg == NULL || (c->session = mx6_session_new(cfg)) == NULL) {
 		c->failed_ipv6 = have_addr && !mx6_addr_is_ipv4(&addr);
 		mx6_msg_error("cannot create a session: out of memory");
 		mx6_config_unref(&cfg);
-		return c->failed_ipv6 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+		return no_session_at_connect(c);
 	}
 	mx6_config_unref(&cfg);
 	memset(&info, 0, sizeof(info));
