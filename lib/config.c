@@ -1096,7 +1096,7 @@ static void start_rdap(struct loader *ld, struct mx6_config *cfg, const struct s
 
 	if (cfg->registrar_greenlist == NULL && !cfg->whois_require_contact)
 		return;
-	if (!(flags & MX6_CONFIG_NO_STORE) && (cfg->learn || line_of(seen, "state") > 0) &&
+	if (!(flags & MX6_CONFIG_NO_STORE) && cfg->state_used &&
 	    (cfg->rdap_cache = store_acquire(cfg->state_url, err, sizeof(err))) == NULL) {
 		report(ld, line_of(seen, "state"), "%s", err);
 		return;
@@ -1205,6 +1205,9 @@ struct mx6_config *mx6_config_load_flags(const char *path, unsigned flags,
 			continue;
 		def->parse(&ld, cfg, (char *)cfg + def->offset, value, seen[i].line);
 	}
+	cfg->state_used = cfg->learn ||
+			  ((cfg->registrar_greenlist != NULL || cfg->whois_require_contact) &&
+			   line_of(seen, "state") > 0);
 	if (ld.errors == 0)
 		start_services(&ld, cfg, seen, flags);
 done:

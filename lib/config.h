@@ -141,6 +141,9 @@ struct mx6_config {
 
 	int learn;
 	char *state_url;
+	/* The state store is opened: for learning, or as the RDAP cache
+	 * (state set explicitly and an RDAP signal configured). */
+	int state_used;
 	unsigned history_min_messages;
 	unsigned history_min_days;
 	unsigned history_max_age; /* days */

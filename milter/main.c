@@ -228,7 +228,7 @@ static int prepare_state(const struct mx6_config *cfg, const struct passwd *pw)
 	size_t i;
 	int dirfd;
 
-	if (getuid() != 0 || !cfg->learn ||
+	if (getuid() != 0 || !cfg->state_used ||
 	    strncmp(cfg->state_url, "lmdb:", 5) != 0)
 		return 0;
 	path = cfg->state_url + 5;
