@@ -17,13 +17,18 @@
  *	The thread touches nothing but the lookup: the cache is read when
  *	the lookup starts and written by the session thread in
  *	mx6_rdap_wait(), while the session still holds the configuration
- *	that owns the store. A lookup that finishes after its deadline is
- *	not cached (it counted as an error).
+ *	that owns the store. A lookup that has finished by the time it is
+ *	waited for is used and cached, even if that was after its own
+ *	deadline; one still running then counts as an error and is not
+ *	cached.
  *
  *	Cache entries (store spaces "rdap-domain" and "rdap-net") hold
  *	"found ID CONTACT NAME" (ID "-" when none) or "notfound". Networks
- *	are keyed by the client's /48: registries allocate no smaller
- *	blocks to end users that would have their own registrant.
+ *	are keyed by the client's /64: an answer is about the registration
+ *	that covers the address asked for, and registries do record
+ *	reassignments smaller than a /48 (a /56 or a /64 of one customer,
+ *	with its own registrant), so it must not vouch for the neighbours
+ *	of the client beyond its own subnet.
  *
  *	Every outcome of a lookup passes through rdap_done() exactly once:
  *	the one place to count queries, cache hits, errors and latency.
@@ -32,6 +37,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +216,14 @@ static void lookup_release(struct mx6_rdap_lookup *l)
 	}
 }
 
+/*
+ * Lookups in flight, process-wide. A server that is slow or down would
+ * otherwise hold one thread per lookup started (up to three per IPv6
+ * message) until each times out; beyond the bound a lookup is not started
+ * and ends as an error, which is no signal (never a deferral of its own).
+ */
+static atomic_uint in_flight;
+
 static void *lookup_thread(void *arg)
 {
 	struct mx6_rdap_lookup *l = arg;
@@ -232,6 +246,7 @@ static void *lookup_thread(void *arg)
 	pthread_cond_broadcast(&l->cond);
 	pthread_mutex_unlock(&l->lock);
 	lookup_release(l);
+	atomic_fetch_sub(&in_flight, 1);
 	return NULL;
 }
 
@@ -335,11 +350,16 @@ static struct mx6_rdap_lookup *lookup_start(struct mx6_rdap *r, enum mx6_rdap_ki
 		return NULL;
 	}
 	l->refs = 2;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&tid, &attr, lookup_thread, l);
-	pthread_attr_destroy(&attr);
+	if (atomic_fetch_add(&in_flight, 1) >= MX6_RDAP_MAX_IN_FLIGHT) {
+		rc = -1;
+	} else {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&tid, &attr, lookup_thread, l);
+		pthread_attr_destroy(&attr);
+	}
 	if (rc != 0) {
+		atomic_fetch_sub(&in_flight, 1);
 		/* No thread, no answer: the lookup ends as an error. */
 		l->refs = 1;
 		l->done = 1;
@@ -393,8 +413,8 @@ struct mx6_rdap_lookup *mx6_rdap_start_network(struct mx6_rdap *r,
 	if (base == NULL)
 		return NULL;
 	memset(&net, 0, sizeof(net));
-	memcpy(net.bytes, addr->bytes, 6);
-	snprintf(key, sizeof(key), "%s/48", mx6_addr_format(&net, text));
+	memcpy(net.bytes, addr->bytes, 8);
+	snprintf(key, sizeof(key), "%s/64", mx6_addr_format(&net, text));
 	snprintf(path, sizeof(path), "ip/%s", mx6_addr_format(addr, text));
 	return lookup_start(r, MX6_RDAP_IPV6, key, base, path);
 }

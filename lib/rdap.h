@@ -42,7 +42,7 @@
  *	for the name, out of memory): no signal. A cached answer (the store
  *	given in OPT) completes the lookup at once, without a request.
  *	mx6_rdap_lookup_name() is the name (registrable domain) or the
- *	network key ("2001:db8:1::/48") being looked up.
+ *	network key ("2001:db8:1::/64") being looked up.
  *
  *	mx6_rdap_wait() waits until the lookup is done, at most until its
  *	start plus the timeout, and returns MX6_RDAP_FOUND (INFO filled),
@@ -62,6 +62,8 @@
 #include "store.h"
 
 #define MX6_RDAP_MAX_RESPONSE (256 * 1024)
+/* Lookups in flight in the process; beyond, a lookup ends as an error. */
+#define MX6_RDAP_MAX_IN_FLIGHT 64
 
 struct mx6_rdap_info {
 	char registrar_id[16];	   /* IANA Registrar ID, digits, or "" */

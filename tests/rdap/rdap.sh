@@ -249,8 +249,12 @@ msg malformed2 $C -f '<b@malformed.test>'
 deferred "malformed JSON again"
 asked 2 /domain/malformed.test "cache: errors are not cached"
 msg net-contact2 2001:db8:a::99 -f '<a@offlist.test>'
-accepted "network contact from the cache (same /48)" "green; reason=whois:network"
-asked 0 /ip/2001:db8:a::99 "cache: no query for another address of the same /48"
+accepted "network contact from the cache (same /64)" "green; reason=whois:network"
+asked 0 /ip/2001:db8:a::99 "cache: no query for another address of the same /64"
+# Another /64 of the same /48 may be another customer's reassignment: asked.
+msg net-contact3 2001:db8:a:1::99 -f '<a@offlist.test>'
+accepted "network contact of another /64 of that /48" "green; reason=whois:network"
+asked 1 /ip/2001:db8:a:1::99 "cache: another /64 of the same /48 is looked up"
 
 # ---------------------------------------------------------------- mx6-check
 t_section "mx6-check --json explains the RDAP signal"

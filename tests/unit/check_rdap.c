@@ -376,6 +376,42 @@ START_TEST(silent_server_times_out_within_the_budget)
 }
 END_TEST
 
+START_TEST(lookups_in_flight_are_bounded)
+{
+	struct mx6_rdap_lookup *l[MX6_RDAP_MAX_IN_FLIGHT + 1];
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct mx6_rdap_info info;
+	struct mx6_rdap *r;
+	char url[64], name[32];
+	double t0, waited;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), i;
+
+	/* A server that never answers holds every lookup until its timeout. */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ck_assert(listen(fd, 8) == 0 && getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)ntohs(sin.sin_port));
+	r = client(url, 1000, NULL);
+	for (i = 0; i < MX6_RDAP_MAX_IN_FLIGHT + 1; i++) {
+		snprintf(name, sizeof(name), "n%d.test", i);
+		ck_assert_ptr_nonnull(l[i] = mx6_rdap_start_domain(r, name));
+	}
+	/* The one beyond the bound started no thread: an error at once. */
+	t0 = now_s();
+	ck_assert_int_eq(mx6_rdap_wait(r, l[MX6_RDAP_MAX_IN_FLIGHT], &info), MX6_RDAP_ERROR);
+	waited = now_s() - t0;
+	ck_assert_msg(waited < 0.2, "waited %.3f s for a lookup beyond the bound", waited);
+	for (i = 0; i < MX6_RDAP_MAX_IN_FLIGHT + 1; i++)
+		mx6_rdap_lookup_free(&l[i]);
+	mx6_rdap_free(&r);
+	sleep(2); /* the threads time out and free their lookups */
+	close(fd);
+}
+END_TEST
+
 START_TEST(names_that_cannot_be_asked_start_nothing)
 {
 	struct mx6_rdap *r = client("http://127.0.0.1:1/", 500, NULL);
@@ -409,7 +445,7 @@ START_TEST(cached_answer_needs_no_server)
 					     "found 292 1 Stringent Registrar, Inc.", now + 60), 0);
 	ck_assert_int_eq(mx6_store_cache_put(store, "rdap-domain", "gone.test", "notfound", now + 60), 0);
 	ck_assert_int_eq(mx6_store_cache_put(store, "rdap-domain", "old.test", "notfound", now - 1), 0);
-	ck_assert_int_eq(mx6_store_cache_put(store, "rdap-net", "2001:db8:a::/48", "found - 1 ", now + 60), 0);
+	ck_assert_int_eq(mx6_store_cache_put(store, "rdap-net", "2001:db8:a::/64", "found - 1 ", now + 60), 0);
 	ck_assert_int_eq(mx6_store_cache_get(store, "rdap-domain", "old.test", now, value, sizeof(value)), 0);
 	ck_assert_int_eq(mx6_store_cache_get(store, "rdap-domain", "gone.test", now, value, sizeof(value)), 1);
 	ck_assert_str_eq(value, "notfound");
@@ -430,7 +466,7 @@ START_TEST(cached_answer_needs_no_server)
 	mx6_rdap_lookup_free(&l);
 	ck_assert_int_eq(mx6_addr_parse("2001:db8:a::25", &a), 0);
 	l = mx6_rdap_start_network(r, &a);
-	ck_assert_str_eq(mx6_rdap_lookup_name(l), "2001:db8:a::/48");
+	ck_assert_str_eq(mx6_rdap_lookup_name(l), "2001:db8:a::/64");
 	ck_assert_int_eq(mx6_rdap_wait(r, l, &info), MX6_RDAP_FOUND);
 	ck_assert_int_eq(info.contact, 1);
 	ck_assert_str_eq(info.registrar_id, "");
@@ -474,6 +510,7 @@ static Suite *rdap_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, refused_connection_is_an_error);
 	tcase_add_test(tc, silent_server_times_out_within_the_budget);
+	tcase_add_test(tc, lookups_in_flight_are_bounded);
 	tcase_add_test(tc, names_that_cannot_be_asked_start_nothing);
 	tcase_add_test(tc, cached_answer_needs_no_server);
 	suite_add_tcase(s, tc);
