@@ -32,14 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh" || exit 99
 
-if [ -n "${MX6_BUILDDIR:-}" ]; then
-	builddir=$MX6_BUILDDIR
-elif [ -x milter/mx6-milter ]; then
-	builddir=.
-else
-	builddir=$here/../..
-fi
-builddir=$(cd "$builddir" && pwd) || exit 99
+e2e_builddir "$here"
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 sign=${DKIM_SIGN:-$builddir/tests/dkim/dkim-sign}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac

@@ -34,13 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/lib.sh" || exit 99
 e2e_enter_netns "$0" "$@"
 
-if [ -n "${MX6_BUILDDIR:-}" ]; then
-	builddir=$MX6_BUILDDIR
-elif [ -x milter/mx6-milter ]; then
-	builddir=.
-else
-	builddir=$here/../..
-fi
+e2e_builddir "$here"
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac
 if [ ! -x "$milter" ]; then

@@ -70,6 +70,20 @@ e2e_need_tools() {
 	getent group postdrop >/dev/null || e2e_skip "no 'postdrop' group (is Postfix installed?)"
 }
 
+# e2e_builddir HERE: set builddir, absolute: MX6_BUILDDIR, else the
+# current directory when it holds the build (as under make check), else
+# the top of the tree two levels above HERE (the scripts' directory).
+e2e_builddir() {
+	if [ -n "${MX6_BUILDDIR:-}" ]; then
+		builddir=$MX6_BUILDDIR
+	elif [ -x milter/mx6-milter ]; then
+		builddir=.
+	else
+		builddir=$1/../..
+	fi
+	builddir=$(cd "$builddir" && pwd) || exit 99
+}
+
 # e2e_enter_netns SCRIPT ARGS...: unless already inside, re-exec SCRIPT with
 # bash in new network + mount namespaces (and a PID namespace when the
 # kernel allows, so nothing can outlive the script). Exits 77 if refused.

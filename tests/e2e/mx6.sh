@@ -38,14 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/lib.sh" || exit 99
 SENDER=$here/../mx6-sender
 
-if [ -n "${MX6_BUILDDIR:-}" ]; then
-	builddir=$MX6_BUILDDIR
-elif [ -x milter/mx6-milter ]; then
-	builddir=.
-else
-	builddir=$here/../..
-fi
-builddir=$(cd "$builddir" && pwd) || exit 99
+e2e_builddir "$here"
 milter=${MX6_MILTER:-$builddir/milter/mx6-milter}
 dnsq=${DNS_QUERY:-$builddir/tests/dns/dns-query}
 case $milter in /*) ;; *) milter=$(pwd)/$milter ;; esac
